@@ -1,0 +1,5 @@
+import sys
+
+from bplab.cli import main
+
+sys.exit(main())
