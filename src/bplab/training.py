@@ -73,7 +73,7 @@ class TrainResult:
 def train(net, X, Y, algorithm="online", batch_size=None, learning_rate=0.5, epochs=30,
           momentum=0.0, l2=0.0, tol=None, cost_tol=None, patience=None, validation_data=None,
           validation_split=0.0, shuffle=True, seed=None, batch_gradient="mean", callback=None,
-          verbose=False, engine="auto"):
+          verbose=False, engine="auto", learning_rate_decay=0.0):
     """Train ``net`` by backpropagation and steepest descent, continuing from its weights.
 
     Parameters
@@ -118,6 +118,9 @@ def train(net, X, Y, algorithm="online", batch_size=None, learning_rate=0.5, epo
         ``StopTraining`` (or KeyboardInterrupt) to stop after that epoch.
     verbose : bool, default False
         Print one line per epoch.
+    learning_rate_decay : float, default 0.0
+        Epoch k (from 1) uses alpha_k = learning_rate / (1 + learning_rate_decay (k - 1)), so
+        late epochs take smaller steps; 0 keeps alpha fixed as in the lecture.
     engine : {"auto", "reference", "fast"}, default "auto"
         "reference" runs the lecture-shaped NumPy code of ``bplab.online`` and ``bplab.batch``;
         "fast" the optimised engine of ``bplab.fast``, which computes the same updates; "auto"
@@ -135,7 +138,8 @@ def train(net, X, Y, algorithm="online", batch_size=None, learning_rate=0.5, epo
         When J or a weight becomes NaN or infinite; the network keeps the last finite weights.
     """
     settings = _check_settings(algorithm, learning_rate, epochs, momentum, l2, tol, cost_tol,
-                               patience, validation_split, batch_gradient, engine, shuffle)
+                               patience, validation_split, batch_gradient, engine, shuffle,
+                               learning_rate_decay)
     classes_before = net.classes_
     try:
         data = _prepare_data(net, X, Y, validation_data, validation_split, seed, settings)
@@ -156,7 +160,7 @@ class _Data:
 
 
 def _check_settings(algorithm, learning_rate, epochs, momentum, l2, tol, cost_tol, patience,
-                    validation_split, batch_gradient, engine, shuffle):
+                    validation_split, batch_gradient, engine, shuffle, learning_rate_decay):
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; expected one of: {', '.join(ALGORITHMS)}")
     if batch_gradient not in batch.BATCH_GRADIENTS:
@@ -167,6 +171,7 @@ def _check_settings(algorithm, learning_rate, epochs, momentum, l2, tol, cost_to
     check_scalar(epochs, "epochs", low=1, integer=True)
     check_scalar(momentum, "momentum", low=0, high=1, high_open=True)
     check_scalar(l2, "l2", low=0)
+    check_scalar(learning_rate_decay, "learning_rate_decay", low=0)
     check_scalar(validation_split, "validation_split", low=0, high=1, high_open=True)
     for name, value in (("tol", tol), ("cost_tol", cost_tol)):
         if value is not None:
@@ -178,6 +183,7 @@ def _check_settings(algorithm, learning_rate, epochs, momentum, l2, tol, cost_to
         "momentum": float(momentum), "l2": float(l2), "tol": tol, "cost_tol": cost_tol,
         "patience": patience, "validation_split": float(validation_split),
         "batch_gradient": batch_gradient, "engine": engine, "shuffle": bool(shuffle),
+        "learning_rate_decay": float(learning_rate_decay),
     }
 
 
@@ -231,7 +237,10 @@ def _epoch_engine(name):
         if name == "fast":
             raise
         return []
-    return [fast.run_epoch]
+    run_epoch = getattr(fast, "run_epoch", None)
+    if run_epoch is None and name == "fast":
+        raise ImportError("bplab.fast provides no run_epoch engine")
+    return [run_epoch] if run_epoch else []
 
 
 def _run(net, data, settings, rng, callback, verbose):
@@ -247,9 +256,10 @@ def _run(net, data, settings, rng, callback, verbose):
         t0 = time.perf_counter()
         order = rng.permutation(m) if settings["shuffle"] else np.arange(m)
         before = evaluation.snapshot(net)
+        alpha = settings["learning_rate"] / (1.0 + settings["learning_rate_decay"] * (epoch - 1))
         try:
             with np.errstate(over="ignore", invalid="ignore"):
-                _run_epoch(fast_engines, reference, net, data, order, settings, velocity)
+                _run_epoch(fast_engines, reference, net, data, order, settings, velocity, alpha)
         except KeyboardInterrupt:
             evaluation.restore(net, before)
             _stop(result, "interrupted", "training interrupted during an epoch; kept the weights from before it")
@@ -263,7 +273,7 @@ def _run(net, data, settings, rng, callback, verbose):
             result.seconds = time.perf_counter() - start
             raise DivergenceError(
                 f"training diverged in epoch {epoch}: J = {record['J']} with learning rate "
-                f"{settings['learning_rate']}; the network keeps the weights of epoch {epoch - 1}. "
+                f"{alpha:g}; the network keeps the weights of epoch {epoch - 1}. "
                 f"Try a smaller learning rate, such as {settings['learning_rate'] / 10:g}",
                 result,
             )
@@ -288,8 +298,8 @@ def _run(net, data, settings, rng, callback, verbose):
     return result
 
 
-def _run_epoch(fast_engines, reference, net, data, order, settings, velocity):
-    args = (net, data.X, data.Y, order, settings["learning_rate"], settings["batch_size"],
+def _run_epoch(fast_engines, reference, net, data, order, settings, velocity, alpha):
+    args = (net, data.X, data.Y, order, alpha, settings["batch_size"],
             settings["momentum"], settings["l2"], velocity, settings["batch_gradient"])
     for run_epoch in fast_engines:
         if run_epoch(*args):

@@ -210,14 +210,14 @@ def get_function(function):
     ValueError
         If a name is not in ``FUNCTIONS``.
     TypeError
-        If ``function`` is none of the accepted kinds.
+        If ``function`` is not a str, a Function2D or a callable.
     """
     if isinstance(function, Function2D):
         return function
     if isinstance(function, str):
         if function not in FUNCTIONS:
             known = ", ".join(sorted(FUNCTIONS))
-            raise ValueError(f"unknown function {function!r}; choose one of {known}")
+            raise ValueError(f"unknown function {function!r}, expected one of {known}")
         return FUNCTIONS[function]
     if callable(function):
         name = getattr(function, "__name__", "J")

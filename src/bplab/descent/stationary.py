@@ -2,7 +2,7 @@
 
 Newton's method on grad J = 0 starts from a grid over the region. The points it reaches are
 deduplicated and classified by the eigenvalues of the Hessian. Where the Hessian is singular
-(the second-order test says nothing), J is sampled on a small circle around the point. A run
+(so the second-order test is inconclusive), J is sampled on a small circle around the point. A run
 of such points on one straight line, such as J2's line w1 = 0, is reported once as a line.
 """
 
@@ -143,11 +143,11 @@ def _inside(w, region, margin):
 
 def _deduplicate(points, distance):
     """Keep one point of each cluster closer than ``distance``."""
-    kept = []
+    distinct = []
     for w in points:
-        if all(np.linalg.norm(w - other) > distance for other in kept):
-            kept.append(w)
-    return kept
+        if all(np.linalg.norm(w - other) > distance for other in distinct):
+            distinct.append(w)
+    return distinct
 
 
 def _classify(function, w, scale):
@@ -193,21 +193,21 @@ def _merge_lines(function, points, region, scale, minimum_points=3):
     if len(singular) < minimum_points:
         return points
 
-    kept = [point for point in points if not any(point is other for other in singular)]
+    merged = [point for point in points if not any(point is other for other in singular)]
     for kind in sorted({point.kind for point in singular}):
         group = [point for point in singular if point.kind == kind]
         line = _fit_line([point.w for point in group], 1e-4 * scale)
         if len(group) < minimum_points or line is None:
-            kept.extend(group)
+            merged.extend(group)
             continue
         middle, direction = line
         offsets = [float(np.dot(point.w - middle, direction)) for point in group]
         if max(offsets) - min(offsets) < 0.05 * scale:
-            kept.extend(group)
+            merged.extend(group)
             continue
         ends = (middle + min(offsets) * direction, middle + max(offsets) * direction)
         center = (ends[0] + ends[1]) / 2
-        kept.append(StationaryPoint(
+        merged.append(StationaryPoint(
             w=center,
             J=function.value(center),
             kind=kind,
@@ -215,7 +215,7 @@ def _merge_lines(function, points, region, scale, minimum_points=3):
             line=ends,
             equation=_line_equation(center, direction),
         ))
-    return kept
+    return merged
 
 
 def _fit_line(points, tolerance):

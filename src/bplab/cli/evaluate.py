@@ -1,0 +1,41 @@
+"""``bplab evaluate``: accuracy, per-class precision and recall, and the confusion matrix of a model."""
+
+from bplab import metrics
+from bplab.cli import _common
+from bplab.cli._data import class_names, load_split
+from bplab.cli._model import load_with_preprocessing
+
+
+def add_parser(subparsers):
+    """Add the ``evaluate`` subcommand."""
+    parser = subparsers.add_parser(
+        "evaluate", help="measure a saved model on a data set",
+        description="Report a saved model's accuracy, per-class precision and recall and confusion "
+                    "matrix on a data set split.",
+    )
+    parser.add_argument("model", metavar="MODEL", help="model file written by 'bplab train --save'")
+    _common.add_data_arguments(parser, split="test")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on standard output")
+    parser.set_defaults(func=run)
+
+
+def run(args):
+    """Run ``bplab evaluate``."""
+    net, preprocessing, _ = load_with_preprocessing(args.model)
+    images, labels = load_split(args.dataset, args.data_dir, args.split)
+    X = preprocessing.transform(images, dtype=net.dtype.name)
+    if X.shape[1] != net.layer_sizes[0]:
+        raise ValueError(
+            f"the model expects {net.layer_sizes[0]} input values per sample, but data set "
+            f"{args.dataset!r} has {X.shape[1]}"
+        )
+    unknown = set(labels.tolist()) - set(net.classes_.tolist()) if net.classes_ is not None else set()
+    if unknown:
+        raise ValueError(f"data set {args.dataset!r} has labels the model does not know: {sorted(unknown)}")
+    report = metrics.report(labels, net.predict(X), net.classes_)
+    if args.json:
+        _common.print_json({**report, "dataset": str(args.dataset), "split": args.split, "model": args.model})
+    else:
+        print(f"model {args.model} on {args.dataset} ({args.split} split)")
+        print(metrics.format_report(report, class_names(args.dataset, net.classes_)))
+    return 0

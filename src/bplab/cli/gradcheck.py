@@ -1,0 +1,55 @@
+"""``bplab gradcheck``: BP's gradients against central finite differences on a small network."""
+
+import numpy as np
+
+from bplab.cli import _common
+from bplab.gradcheck import gradcheck
+from bplab.network import Network
+
+
+def add_parser(subparsers):
+    """Add the ``gradcheck`` subcommand."""
+    parser = subparsers.add_parser(
+        "gradcheck", help="check BP's gradients against finite differences",
+        description="Build a random small network and random data, compute dJ/dW^l by BP and by "
+                    "central differences, and print the largest relative error per layer.",
+    )
+    _common.add_network_arguments(parser, [4, 5, 3], "sigmoid", "quadratic")
+    parser.add_argument("--samples", type=_common.positive_int, default=7,
+                        help="random samples in the check (default: 7)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the weights and data (default: 0)")
+    parser.add_argument("--eps", type=_common.positive_float, default=1e-5,
+                        help="finite-difference step (default: 1e-5)")
+    parser.add_argument("--threshold", type=_common.positive_float, default=1e-6,
+                        help="largest relative error that passes (default: 1e-6)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on standard output")
+    parser.set_defaults(func=run)
+
+
+def run(args):
+    """Run ``bplab gradcheck``; exit status 1 when the error exceeds the threshold."""
+    if sum(n for n in args.layers) > 2000:
+        raise ValueError(f"--layers {args.layers} is too large for a finite-difference check; "
+                         "use a small network such as 4,5,3")
+    net = Network(args.layers, args.activation, args.output_activation, args.cost, args.bias, seed=args.seed)
+    rng = np.random.default_rng(args.seed + 1)
+    X = rng.standard_normal((args.samples, args.layers[0]))
+    if net.output_activation == "softmax":
+        Y = np.eye(args.layers[-1])[rng.integers(args.layers[-1], size=args.samples)]
+    else:
+        Y = rng.uniform(0, 1, size=(args.samples, args.layers[-1]))
+    result = gradcheck(net, X, Y, eps=args.eps)
+    passed = result.max_rel_error < args.threshold
+    if args.json:
+        _common.print_json({"network": repr(net), "layers": result.layers,
+                            "max_rel_error": result.max_rel_error, "passed": passed})
+    else:
+        print(repr(net))
+        for record in result.layers:
+            kind, index = record["where"]
+            where = f"{kind}^{record['layer']}[{', '.join(map(str, index))}]"
+            print(f"layer {record['layer']}: max relative error {record['max_rel_error']:.2e} at {where} "
+                  f"(BP {record['bp']:.6e}, numerical {record['numerical']:.6e})")
+        print(f"{'PASS' if passed else 'FAIL'}: largest relative error {result.max_rel_error:.2e} "
+              f"(threshold {args.threshold:g})")
+    return 0 if passed else 1

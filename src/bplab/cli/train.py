@@ -1,0 +1,212 @@
+"""``bplab train``: train a network with BP on a data set and report held-out accuracy.
+
+With no arguments this is the main job: a lecture-style 784-100-10 network learns the bundled
+handwritten digits. Every training setting of ``bplab.train`` is an option.
+"""
+
+import sys
+
+from tqdm import tqdm
+
+from bplab import metrics
+from bplab.cli import _common
+from bplab.cli._data import load_split, class_names
+from bplab.data.preprocess import Preprocessing
+from bplab.model_io import save_model
+from bplab.network import Network
+from bplab.training import ALGORITHMS, StopTraining, train
+
+# The main job's recipe, in one place. It reaches about 95-96 % held-out accuracy on the
+# bundled digits in well under a minute on two cores (see the README for a measured run).
+DEFAULTS = {
+    "layers": [784, 100, 10],
+    "activation": "sigmoid",
+    "cost": "cross_entropy",
+    "algorithm": "minibatch",
+    "batch_size": 10,
+    "learning_rate": 0.5,
+    "epochs": 30,
+    "learning_rate_decay": 0.0,
+    "momentum": 0.0,
+    "l2": 0.0,
+    "seed": 0,
+}
+
+
+def add_parser(subparsers):
+    """Add the ``train`` subcommand."""
+    parser = subparsers.add_parser(
+        "train", help="train a network with BP (default: the handwritten digits main job)",
+        description="Train a fully-connected network with online, mini-batch or batch BP and "
+                    "report its accuracy on the held-out test split.",
+    )
+    _common.add_network_arguments(parser, DEFAULTS["layers"], DEFAULTS["activation"], DEFAULTS["cost"])
+    _common.add_data_arguments(parser)
+    group = parser.add_argument_group("training")
+    group.add_argument("--algorithm", choices=ALGORITHMS, default=DEFAULTS["algorithm"],
+                       help=f"online: update after every sample; batch: after all samples; "
+                            f"minibatch: after every --batch-size samples (default: {DEFAULTS['algorithm']})")
+    group.add_argument("--batch-size", type=_common.positive_int, default=None,
+                       help=f"samples per update in minibatch BP (default: {DEFAULTS['batch_size']})")
+    group.add_argument("--learning-rate", type=_common.positive_float, default=DEFAULTS["learning_rate"],
+                       metavar="ALPHA", help=f"alpha in w <- w - alpha dJ/dw (default: {DEFAULTS['learning_rate']})")
+    group.add_argument("--learning-rate-decay", type=_common.nonnegative_float,
+                       default=DEFAULTS["learning_rate_decay"], metavar="D",
+                       help="epoch k uses alpha / (1 + D (k - 1)); 0 keeps alpha fixed "
+                            f"(default: {DEFAULTS['learning_rate_decay']})")
+    group.add_argument("--epochs", type=_common.positive_int, default=DEFAULTS["epochs"],
+                       help=f"the most epochs to run (default: {DEFAULTS['epochs']})")
+    group.add_argument("--tol", type=_common.positive_float, default=None,
+                       help="stop when no weight changes by more than this in an epoch")
+    group.add_argument("--cost-tol", type=_common.positive_float, default=None,
+                       help="stop when J improves by less than this fraction in an epoch")
+    group.add_argument("--patience", type=_common.positive_int, default=None,
+                       help="stop when the validation cost has not improved for this many epochs "
+                            "(needs --validation-split)")
+    group.add_argument("--validation-split", type=_common.nonnegative_float, default=0.0,
+                       help="fraction of the training split held out for validation (default: 0)")
+    group.add_argument("--momentum", type=_common.nonnegative_float, default=DEFAULTS["momentum"],
+                       help=f"momentum mu in [0, 1); 0 is plain steepest descent (default: {DEFAULTS['momentum']})")
+    group.add_argument("--l2", type=_common.nonnegative_float, default=DEFAULTS["l2"],
+                       help=f"L2 weight decay lambda on W^l (default: {DEFAULTS['l2']})")
+    group.add_argument("--batch-gradient", choices=["mean", "sum"], default="mean",
+                       help="step along the mean or the lecture's plain sum of the accumulated gradient")
+    group.add_argument("--no-shuffle", dest="shuffle", action="store_false",
+                       help="visit samples in the same order every epoch")
+    group.add_argument("--seed", type=int, default=DEFAULTS["seed"],
+                       help=f"seed of the initial weights and the sample order (default: {DEFAULTS['seed']})")
+    group.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                       help="floating type (float32 halves memory and is faster)")
+    group.add_argument("--standardize", action="store_true",
+                       help="standardise each input feature with training-split statistics")
+    output = parser.add_argument_group("output")
+    output.add_argument("--save", metavar="MODEL", default=None, help="write the trained model to this .npz file")
+    output.add_argument("--json", action="store_true",
+                        help="print one JSON object with the results on standard output")
+    output.add_argument("--plot-dir", metavar="DIR", default=None,
+                        help="write figures of the training (J, accuracy, deltas, weights, errors) here")
+    output.add_argument("--no-progress", dest="progress", action="store_false",
+                        help="no progress bar on standard error")
+    parser.set_defaults(func=run)
+
+
+def run(args):
+    """Run ``bplab train``."""
+    images, labels = load_split(args.dataset, args.data_dir, "train", args.progress)
+    test_images, test_labels = load_split(args.dataset, args.data_dir, "test", args.progress)
+    preprocessing = Preprocessing(standardize=args.standardize)
+    X = preprocessing.fit_transform(images, dtype=args.dtype)
+    X_test = preprocessing.transform(test_images, dtype=args.dtype)
+    _check_layers(args.layers, X.shape[1], labels)
+
+    net = Network(args.layers, args.activation, args.output_activation, args.cost, args.bias,
+                  args.dtype, seed=args.seed)
+    batch_size = args.batch_size
+    if args.algorithm == "minibatch" and batch_size is None:
+        batch_size = min(DEFAULTS["batch_size"], len(X))
+    interrupt = _common.GracefulInterrupt()
+    bar = tqdm(total=args.epochs, desc="training", unit="epoch", file=sys.stderr,
+               disable=not args.progress, dynamic_ncols=True)
+
+    def on_epoch(record):
+        bar.set_postfix_str(_progress_text(record), refresh=False)
+        bar.update(1)
+        if interrupt.requested:
+            raise StopTraining
+
+    with interrupt.installed():
+        try:
+            result = train(net, X, labels, algorithm=args.algorithm, batch_size=batch_size,
+                           learning_rate=args.learning_rate, epochs=args.epochs, momentum=args.momentum,
+                           l2=args.l2, tol=args.tol, cost_tol=args.cost_tol, patience=args.patience,
+                           validation_split=args.validation_split, shuffle=args.shuffle, seed=args.seed,
+                           batch_gradient=args.batch_gradient, callback=on_epoch,
+                           learning_rate_decay=args.learning_rate_decay)
+        finally:
+            bar.close()
+
+    predicted = net.predict(X_test)
+    report = metrics.report(test_labels, predicted, net.classes_)
+    summary = {
+        "test_accuracy": report["accuracy"],
+        "test_samples": report["samples"],
+        "confusion_matrix": report["confusion_matrix"],
+        "precision": report["precision"],
+        "recall": report["recall"],
+        "classes": report["classes"],
+        "epochs": result.epochs,
+        "stopped_by": result.stopped_by,
+        "best_epoch": result.best_epoch,
+        "seconds": round(result.seconds, 3),
+        "final_J": result.history[-1]["J"] if result.history else None,
+        "network": repr(net),
+        "settings": result.settings,
+        "history": result.history,
+    }
+    if args.save:
+        save_model(args.save, net, preprocessing=preprocessing.to_dict(),
+                   training={**result.settings, "dataset": str(args.dataset), "seed": args.seed,
+                             "test_accuracy": report["accuracy"], "stopped_by": result.stopped_by},
+                   history=result.history, arrays=preprocessing.to_arrays())
+        summary["model"] = args.save
+    if args.plot_dir:
+        summary["figures"] = _write_figures(args.plot_dir, net, result, report, test_images, test_labels,
+                                            predicted, class_names(args.dataset, net.classes_))
+    if args.json:
+        _common.print_json(summary)
+    else:
+        print(_summary_text(summary, args))
+    return 0
+
+
+def _check_layers(layers, n_features, labels):
+    if layers[0] != n_features:
+        raise ValueError(
+            f"--layers starts with n_1 = {layers[0]}, but the data has {n_features} input values "
+            f"per sample; use --layers {n_features},...,{layers[-1]}"
+        )
+    classes = len(set(labels.tolist()))
+    if layers[-1] < classes:
+        raise ValueError(
+            f"--layers ends with n_L = {layers[-1]}, but the data has {classes} classes; "
+            f"use --layers {','.join(map(str, layers[:-1]))},{classes}"
+        )
+
+
+def _progress_text(record):
+    text = f"J={record['J']:.4f}"
+    if record["train_accuracy"] is not None:
+        text += f" acc={record['train_accuracy']:.4f}"
+    if record["val_accuracy"] is not None:
+        text += f" val={record['val_accuracy']:.4f}"
+    return text
+
+
+def _summary_text(summary, args):
+    lines = [
+        f"network        {summary['network']}",
+        f"algorithm      {args.algorithm} BP, learning rate {args.learning_rate}",
+        f"test accuracy  {summary['test_accuracy']:.4f} on {summary['test_samples']:,} held-out samples",
+        f"epochs         {summary['epochs']} (stopped by: {summary['stopped_by']})",
+        f"final J        {summary['final_J']:.6f}" if summary["final_J"] is not None else "final J        -",
+        f"seconds        {summary['seconds']:.1f}",
+    ]
+    if "model" in summary:
+        lines.append(f"model          {summary['model']}")
+    if "figures" in summary:
+        lines.append(f"figures        {len(summary['figures'])} PNG files in {args.plot_dir}")
+    return "\n".join(lines)
+
+
+def _write_figures(folder, net, result, report, images, labels, predicted, names):
+    from pathlib import Path
+
+    from bplab import plots
+
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    W1 = net.W[1] if net.layer_sizes[0] == 784 else None
+    paths = plots.write_training_figures(
+        folder, result.history, W1=W1, confusion=report["confusion_matrix"], class_names=names,
+        images=images if images.shape[1] == 784 else None, true=labels, pred=predicted,
+    )
+    return [str(p) for p in paths]
