@@ -6,10 +6,10 @@ scaling happens once, in :class:`bplab.data.preprocess.Preprocessing`.
 Where the files come from:
 
 - ``digits`` is bundled with the package (no network, no files needed).
-- ``mnist`` and ``fashion-mnist`` are read from ``data_dir`` when given; otherwise from the
-  system copy (Debian's ``dataset-fashion-mnist`` package, for Fashion-MNIST only), then the
-  user cache, and are downloaded into the cache on first use. Only the two files of the requested
-  split are needed.
+- ``mnist`` and ``fashion-mnist`` are read from ``data_dir`` when it is given. Otherwise they
+  come from the system copy (Debian's ``dataset-fashion-mnist`` package, Fashion-MNIST only),
+  then from the user cache, and are downloaded into the cache on first use. Only the two files
+  of the requested split are needed.
 - A path ending in ``.csv`` or ``.npz`` is read by :mod:`bplab.data.tabular`.
 
 Downloaded files are checked against their published checksums once, when they arrive. Files
@@ -69,9 +69,11 @@ MNIST_FILES = {
     ),
 }
 
-# Zalando publishes MD5 sums only (Fashion-MNIST README). The SHA-256 sums are those of the
-# copies in Debian's dataset-fashion-mnist package, which hold the same images but were
-# compressed again, so their bytes differ from the published files and either copy is accepted.
+# Zalando publishes MD5 sums of the .gz files only (Fashion-MNIST README), so those are checked.
+# The SHA-256 sums are of the copies in Debian's dataset-fashion-mnist package. Debian compressed
+# the files again, so the .gz bytes differ, but the decompressed files are identical (their MD5
+# sums, e.g. f4a8712d7a061bf5bd6d2ca38dc4d50a for the train images, are the published raw ones).
+# Either copy is accepted.
 FASHION_MNIST_FILES = {
     "train": (
         RemoteFile(
@@ -196,6 +198,11 @@ def load_dataset(name="digits", data_dir=None, split="train", progress=True, dow
     if split not in SPLITS:
         raise ValueError(f"invalid split {split!r}; expected 'train' or 'test'")
     if str(name).lower().endswith(TABLE_SUFFIXES):
+        if data_dir is not None:
+            raise ValueError(
+                f"data_dir (--data-dir) applies to 'mnist' and 'fashion-mnist', not to the file "
+                f"{name}; give the file's full path as the data set instead"
+            )
         return load_table(name)
     key = str(name).lower()
     if key not in DATASETS:
@@ -212,7 +219,15 @@ def load_dataset(name="digits", data_dir=None, split="train", progress=True, dow
         return _load_digits(split)
 
     images_path, labels_path = dataset_paths(key, split, data_dir, progress, download)
-    images, labels = read_idx_pair(images_path, labels_path)
+    try:
+        images, labels = read_idx_pair(images_path, labels_path)
+    except ValueError as error:
+        if data_dir is None and dataset_cache_dir(key) in images_path.parents:
+            raise ValueError(
+                f"{error}. The cached copy is damaged: delete {images_path.parent} to download "
+                "the files again"
+            ) from None
+        raise
     if images.shape[1] != 784 or images.dtype != np.uint8:
         raise ValueError(
             f"{images_path}: expected 28x28 uint8 images, got {images.dtype} images of "
@@ -251,6 +266,10 @@ def dataset_paths(name, split="train", data_dir=None, progress=True, download=Tr
     Parameters are those of :func:`load_dataset`; ``name`` is "mnist" or "fashion-mnist".
     Raises FileNotFoundError, DownloadError or ChecksumError as described there.
     """
+    if name not in ("mnist", "fashion-mnist"):
+        raise ValueError(f"invalid data set {name!r} for dataset_paths; expected 'mnist' or 'fashion-mnist'")
+    if split not in SPLITS:
+        raise ValueError(f"invalid split {split!r}; expected 'train' or 'test'")
     files, mirrors, system_dir = _sources(name)
     remotes = files[split]
     if data_dir is not None:
@@ -308,6 +327,8 @@ def _paths_in_folder(folder, remotes, name, split):
 def _missing_message(name, split, missing, reason):
     """Explain which files to put where when they cannot be downloaded."""
     names = ", ".join(remote.name for remote in missing)
+    other_split = "test" if split == "train" else "train"
+    other_names = ", ".join(remote.name for remote in _sources(name)[0][other_split])
     message = (
         f"the {name} {split} files are not on disk and could not be fetched: {reason}. "
         f"To work offline, copy {names} (compressed .gz or uncompressed) into "
@@ -316,4 +337,4 @@ def _missing_message(name, split, missing, reason):
     )
     if name == "fashion-mnist":
         message += f", or install Debian's dataset-fashion-mnist package ({FASHION_MNIST_SYSTEM_DIR})"
-    return message
+    return message + f". The {other_split} split uses {other_names}"

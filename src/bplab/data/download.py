@@ -2,8 +2,8 @@
 
 A file is streamed to a temporary name beside its destination, its size and checksum are
 checked, and only then is it renamed into place, so an interrupted or corrupt download leaves
-nothing behind. Each mirror is tried in turn. This module knows nothing about particular data
-sets; :mod:`bplab.data.datasets` lists the files and mirrors.
+nothing behind. Each mirror is tried in turn. The files and mirrors of each data set are listed
+in :mod:`bplab.data.datasets`, not here.
 """
 
 import hashlib
@@ -18,7 +18,7 @@ from http.client import HTTPException
 from pathlib import Path
 
 import platformdirs
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 CACHE_ENV = "BPLAB_CACHE_DIR"
 TIMEOUT_SECONDS = 30

@@ -2,8 +2,8 @@
 
 An IDX file is a 4-byte magic number (two zero bytes, a type code, the number of dimensions),
 one big-endian unsigned 32-bit size per dimension, then the values in C order, big-endian.
-The distributed files are gzip-compressed; the reader tells gzip from raw data by the gzip
-magic bytes 1f 8b at the start of the file, never by the file name.
+The distributed files are gzip-compressed. The reader detects gzip by the magic bytes 1f 8b at
+the start of the file, never by the file name, so raw and compressed files may have any name.
 
 The reader streams the values straight into one preallocated array, so a 60,000-image file costs
 one uint8 copy (47 MB) and no float conversion. Scaling to floats is left to
@@ -229,7 +229,7 @@ def read_idx_pair(images_path, labels_path):
     ------
     ValueError
         If either file is malformed, the images are not 3-D, the labels are not 1-D or not
-        integers, or the two files hold different numbers of items (the message names both).
+        integers, or the two files contain different numbers of items (the message names both).
     """
     images = read_idx(images_path)
     labels = read_idx(labels_path)
@@ -245,7 +245,7 @@ def read_idx_pair(images_path, labels_path):
         )
     if len(images) != len(labels):
         raise ValueError(
-            f"images file {images_path} holds {len(images)} images but labels file "
-            f"{labels_path} holds {len(labels)} labels; the two files must come from the same set"
+            f"images file {images_path} contains {len(images)} images but labels file "
+            f"{labels_path} contains {len(labels)} labels; the two files must come from the same set"
         )
     return images.reshape(len(images), -1), labels.astype(np.int64)
