@@ -49,15 +49,18 @@ def _check_finite(X, name):
 def looks_like_labels(Y, n_L, single_sample):
     """Tell class labels (one per sample) from target vectors (n_L values per sample)."""
     Y = np.asarray(Y)
+    if n_L == 1:
+        # One output neuron: every value is that neuron's target, never a class index to encode.
+        return False
     if Y.ndim == 0:
         return True
     if Y.ndim == 2:
         return False
     if single_sample:
         # One sample: a vector of n_L numbers is its target; anything else is a label list.
-        return not (len(Y) == n_L and np.issubdtype(Y.dtype, np.number) and n_L > 1)
-    # Many samples with one output neuron: a 1-D Y holds each sample's target value.
-    return n_L > 1
+        return not (len(Y) == n_L and np.issubdtype(Y.dtype, np.number))
+    # Many samples and several outputs: a 1-D Y has one class label per sample.
+    return True
 
 
 def infer_classes(labels, n_L):
@@ -81,7 +84,7 @@ def one_hot(labels, classes, dtype):
     index = np.clip(index, 0, len(classes) - 1)
     unknown = classes[index] != labels
     if unknown.any():
-        bad = labels[unknown][0]
+        bad = labels[unknown][0].item()
         raise ValueError(
             f"Y contains the label {bad!r}, which is not one of the network's classes "
             f"{list(classes.tolist())}"
@@ -122,7 +125,7 @@ def check_scalar(value, name, low=None, high=None, integer=False, low_open=False
     too_high = high is not None and (value >= high if high_open else value > high)
     if too_low or too_high:
         left = "(" if low_open else "["
-        right = ")" if high_open else "]"
+        right = ")" if high_open or high is None else "]"
         interval = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
         raise ValueError(f"{name} must be in {interval}; got {value!r}")
     return value

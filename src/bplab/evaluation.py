@@ -40,8 +40,8 @@ def cost_and_accuracy(net, X, Y, classification=None):
 
 def _correct(a_L, y, output_activation):
     if a_L.shape[0] == 1:
-        threshold = 0.5 if output_activation == "sigmoid" else 0.0
-        return ((a_L[0] >= threshold) == (y[0] >= 0.5)).sum()
+        # One output is a class only for 0/1 targets, so 0.5 splits them for every activation.
+        return ((a_L[0] >= 0.5) == (y[0] >= 0.5)).sum()
     return (a_L.argmax(axis=0) == y.argmax(axis=0)).sum()
 
 

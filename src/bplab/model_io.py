@@ -141,6 +141,7 @@ def _read_header(path, content):
 
 
 def _build_network(path, header, content):
+    _check_shapes(path, header, content)
     try:
         net = Network(header["layer_sizes"], header["activation"], header["output_activation"],
                       header["cost"], header["bias"], header["dtype"], seed=0)
@@ -156,6 +157,23 @@ def _build_network(path, header, content):
             raise ValueError(f"model file {path} lists {len(classes)} classes for {net.layer_sizes[-1]} outputs")
         net.classes_ = classes
     return net
+
+
+def _check_shapes(path, header, content):
+    """Compare the header's layer sizes with the stored arrays before allocating anything."""
+    sizes = header.get("layer_sizes")
+    if not isinstance(sizes, list) or len(sizes) < 2 or not all(isinstance(n, int) and n >= 1 for n in sizes):
+        raise ValueError(f"model file {path} has invalid layer_sizes {sizes!r} in its header")
+    for l in range(1, len(sizes)):
+        name = f"W{l}"
+        expected = (sizes[l], sizes[l - 1])
+        if name not in content:
+            raise ValueError(f"model file {path} is missing the array {name}")
+        if content[name].shape != expected:
+            raise ValueError(
+                f"model file {path}: array {name} has shape {content[name].shape}, but the header's "
+                f"layer sizes {sizes} expect {expected}"
+            )
 
 
 def _array(path, content, name, shape, dtype):

@@ -29,7 +29,7 @@ class Network:
         f of the hidden layers: "sigmoid", "tanh", "relu", "leaky_relu" or "linear".
     output_activation : str, optional
         f of layer L. Defaults to ``activation`` for the quadratic cost (the lecture uses one f
-        throughout) and to "softmax" for cross-entropy.
+        throughout) and to "softmax" for cross-entropy ("sigmoid" when n_L = 1).
     cost : {"quadratic", "cross_entropy"}, default "quadratic"
         J of one sample; a set of samples costs the mean of these.
     bias : bool, default True
@@ -59,9 +59,16 @@ class Network:
             )
         self.cost = get_cost(cost).name
         if output_activation is None:
-            output_activation = "softmax" if self.cost == "cross_entropy" else hidden.name
+            output_activation = hidden.name
+            if self.cost == "cross_entropy":
+                output_activation = "softmax" if self.layer_sizes[-1] > 1 else "sigmoid"
         self.activation = hidden.name
         self.output_activation = get_activation(output_activation).name
+        if self.output_activation == "softmax" and self.layer_sizes[-1] == 1:
+            raise ValueError(
+                "output_activation 'softmax' on a single output neuron always gives a^L = 1 and cannot "
+                "learn; use 'sigmoid' for one output, or n_L = 2 outputs for two classes"
+            )
         if self.cost == "cross_entropy" and self.output_activation not in CROSS_ENTROPY_OUTPUTS:
             raise ValueError(
                 f"cost 'cross_entropy' needs outputs inside (0, 1), but output_activation "
@@ -148,16 +155,26 @@ class Network:
 
         Class labels in Y are one-hot encoded; the first labelled call fixes ``classes_``.
         """
-        single = np.ndim(X) == 1
-        X = _inputs.as_samples(X, self.layer_sizes[0], self.dtype)
+        rows = _inputs.as_samples(X, self.layer_sizes[0], self.dtype)
         if Y is None:
-            return X
-        Y = self.encode_targets(Y, single_sample=single)
-        if len(Y) != len(X):
-            raise ValueError(f"X has {len(X)} samples but Y has {len(Y)}; give one target per sample")
-        if self.cost == "cross_entropy" and (Y.min() < 0 or Y.max() > 1):
-            bad = Y.min() if Y.min() < 0 else Y.max()
-            raise ValueError(f"cross-entropy needs targets in [0, 1]; Y contains {bad}")
+            return rows
+        # After as_samples, so that a ragged X gets its message rather than NumPy's.
+        single = np.ndim(X) == 1
+        X = rows
+        classes_before = self.classes_
+        try:
+            Y = self.encode_targets(Y, single_sample=single)
+            if len(Y) != len(X):
+                raise ValueError(f"X has {len(X)} samples but Y has {len(Y)}; give one target per sample")
+            if self.cost == "cross_entropy" and (Y.min() < 0 or Y.max() > 1):
+                bad = Y.min() if Y.min() < 0 else Y.max()
+                raise ValueError(f"cross-entropy needs targets in [0, 1]; Y contains {bad}")
+            if self.cost == "cross_entropy" and self.output_activation == "softmax":
+                _check_distributions(Y)
+        except (ValueError, TypeError):
+            # A rejected call must not fix the class list from labels that were never used.
+            self.classes_ = classes_before
+            raise
         return X, Y
 
     def encode_targets(self, Y, single_sample=False):
@@ -224,12 +241,17 @@ class Network:
         return out
 
     def predict_proba(self, X):
-        """Return class probabilities, shape (m, n_L), each row summing to 1.
+        """Return class probabilities, each row summing to 1.
 
-        Softmax outputs are returned as they are. Other outputs are clipped at 0 and divided by
-        their row sum (a uniform row if all are 0), so a sigmoid network's scores read as shares.
+        Softmax outputs are returned as they are, shape (m, n_L). Other outputs are clipped at 0
+        and divided by their row sum (a uniform row if all are 0), so a sigmoid network's scores
+        read as shares. A network with one output returns shape (m, 2): the columns are
+        1 - p and p for classes 0 and 1, with p = a^L clipped to [0, 1].
         """
         out = self.output(X)
+        if out.shape[1] == 1:
+            p = np.clip(out, 0.0, 1.0)
+            return np.hstack([1.0 - p, p])
         if self.output_activation == "softmax":
             return out
         out = np.maximum(out, 0)
@@ -240,13 +262,12 @@ class Network:
     def predict(self, X):
         """Return the predicted class of each sample: the largest output, as an original label.
 
-        With one output neuron, the class is 1 where a^L >= 0.5 (0.0 for tanh/linear outputs)
-        and 0 elsewhere.
+        With one output neuron, the class is 1 where a^L >= 0.5 and 0 elsewhere: 0.5 is the
+        midpoint of the 0/1 targets such a network is trained on, whatever its output activation.
         """
         out = self.output(X)
         if out.shape[1] == 1:
-            threshold = 0.5 if self.output_activation == "sigmoid" else 0.0
-            index = (out[:, 0] >= threshold).astype(np.int64)
+            index = (out[:, 0] >= 0.5).astype(np.int64)
         else:
             index = out.argmax(axis=1)
         return self.classes_[index] if self.classes_ is not None else index
@@ -278,6 +299,19 @@ class Network:
             if self.b[l] is not None:
                 out.append(self.b[l])
         return out
+
+
+def _check_distributions(Y):
+    """Reject softmax cross-entropy targets whose rows do not sum to 1, where delta^L = a^L - y is wrong."""
+    # NOTE: 1e-6 absorbs float32 rounding of rows with a few dozen entries.
+    off = np.abs(Y.sum(axis=1, dtype=np.float64) - 1.0) > 1e-6
+    if off.any():
+        row = int(np.argmax(off))
+        raise ValueError(
+            f"cross-entropy with a softmax output needs each target row to sum to 1; row {row} of Y "
+            f"sums to {float(Y[row].sum(dtype=np.float64)):g}. Give class labels, one-hot rows or "
+            "probability rows, or use output_activation='sigmoid' for independent 0/1 targets"
+        )
 
 
 def _check_layer_sizes(layer_sizes):
