@@ -1,13 +1,18 @@
 """Validation of the web API's JSON requests: types, sizes and numeric ranges.
 
 Every check raises ``RequestError`` with an HTTP status and a message that names the field, the
-value received and what is allowed, so that the server can answer ``{"error": message}`` and
-keep running. The limits keep one request cheap on a small machine; they are not tuned for any
-particular hardware.
+value received and what is allowed, so that the server can respond with ``{"error": message}``
+and keep running. The limits keep one request cheap. They are round numbers, not measured on
+any particular hardware.
 """
 
 import math
 import numbers
+
+from bplab.web.models import (
+    ALGORITHMS, COST_NAMES, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, TRAIN_DEFAULTS,
+)
+from bplab.web.stepper import STEP_DEFAULTS
 
 # Request bodies and images.
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -30,7 +35,7 @@ MAX_STEP_VALUE = 1000.0
 
 
 class RequestError(Exception):
-    """A request that the server rejects, with the HTTP status to answer."""
+    """A request that the server rejects, with the HTTP status of the response."""
 
     def __init__(self, message, status=400):
         super().__init__(message)
@@ -128,6 +133,52 @@ def matrix(value, name, rows, columns, bound=MAX_STEP_VALUE):
             f"{name} must be a list of {rows} rows of {columns} numbers; got {_short(value)}"
         )
     return [vector(row, f"{name} row {i + 1}", columns, bound) for i, row in enumerate(value)]
+
+
+def training_settings(body):
+    """Validate a training start request and return its settings, defaults filled in.
+
+    The defaults come from ``TRAIN_DEFAULTS``. The batch size is 1 for online BP and None (all
+    samples) for batch BP, whatever batch_size the request contains.
+    """
+    reject_unknown(body, tuple(TRAIN_DEFAULTS))
+    defaults = TRAIN_DEFAULTS
+    settings = {
+        "hidden": integer_list(body, "hidden", defaults["hidden"], 0, MAX_HIDDEN_LAYERS,
+                               1, MAX_HIDDEN_SIZE),
+        "activation": choice(body, "activation", defaults["activation"], HIDDEN_ACTIVATIONS),
+        "output_activation": choice(body, "output_activation", defaults["output_activation"],
+                                    OUTPUT_ACTIVATIONS),
+        "cost": choice(body, "cost", defaults["cost"], COST_NAMES),
+        "algorithm": choice(body, "algorithm", defaults["algorithm"], ALGORITHMS),
+        "learning_rate": number(body, "learning_rate", defaults["learning_rate"], 0.0,
+                                MAX_LEARNING_RATE, low_open=True),
+        "epochs": integer(body, "epochs", defaults["epochs"], 1, MAX_EPOCHS),
+        "samples": integer(body, "samples", defaults["samples"], MIN_SAMPLES,
+                           defaults["samples"]),
+        "seed": integer(body, "seed", defaults["seed"], 0, MAX_SEED),
+        "validation_split": number(body, "validation_split", defaults["validation_split"],
+                                   0.0, 0.5),
+    }
+    batch_size = integer(body, "batch_size", defaults["batch_size"], 1, settings["samples"])
+    settings["batch_size"] = {"online": 1, "batch": None}.get(settings["algorithm"], batch_size)
+    return settings
+
+
+def step_settings(body):
+    """Validate the step view's network settings and return them, defaults filled in."""
+    output = body.get("output_activation", STEP_DEFAULTS["output_activation"])
+    return {
+        "layers": integer_list(body, "layers", STEP_DEFAULTS["layers"], MIN_STEP_LAYERS,
+                               MAX_STEP_LAYERS, 1, MAX_STEP_NEURONS),
+        "activation": choice(body, "activation", STEP_DEFAULTS["activation"],
+                             HIDDEN_ACTIVATIONS),
+        "output_activation": None if output is None else choice(
+            body, "output_activation", None, OUTPUT_ACTIVATIONS),
+        "cost": choice(body, "cost", STEP_DEFAULTS["cost"], COST_NAMES),
+        "bias": boolean(body, "bias", STEP_DEFAULTS["bias"]),
+        "seed": integer(body, "seed", STEP_DEFAULTS["seed"], 0, MAX_SEED),
+    }
 
 
 def _short(value, limit=80):

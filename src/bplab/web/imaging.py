@@ -67,7 +67,7 @@ def pixels_to_array(pixels):
 def weights_mosaic_png(W1, side=28, max_tiles=MAX_WEIGHT_TILES):
     """Draw the first rows of W^1 as side x side tiles in one grey PNG and return its bytes.
 
-    Row j of W^1 holds the weights w_ji^1 from every input pixel i into hidden neuron j, so
+    Row j of W^1 contains the weights w_ji^1 from every input pixel i into hidden neuron j, so
     it reshapes to an image. Each tile is scaled by its own max |w|: mid-grey is 0, white is
     the largest positive weight, black the most negative.
     """

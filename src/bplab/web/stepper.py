@@ -1,23 +1,25 @@
-"""One online BP step on a small network, with every intermediate value the step view shows.
+"""The step view's small network: building it from a request and one online BP step on it.
 
-The step is the lecture's online algorithm for one sample (x, y):
-
-    forward   z^{l+1} = W^l a^l (+ b^l),  a^{l+1} = f(z^{l+1}),  a^1 = x
-    output    delta^L = dJ/dz^L
-    backward  delta^l = f'(z^l) * (W^l)^T delta^{l+1},  l = L-1 .. 2
-    gradient  dJ/dw_ji^l = delta_j^{l+1} a_i^l
-    update    w_ji^l <- w_ji^l - alpha dJ/dw_ji^l
-
-Forward values and gradients come from ``Network.forward`` and ``Network.gradients``; the deltas
-are recomputed with the core's ``bc`` and the cost's delta^L, because the network does not
-return them. Per-layer lists keep the lecture's indices, with unused entries set to None.
+The step itself is ``bplab.trace.trace_step``, the code behind ``bplab trace``, so the page
+shows the same numbers as that command: the forward pass z^{l+1} = W^l a^l (+ b^l),
+a^{l+1} = f(z^{l+1}); delta^L = dJ/dz^L; delta^l = f'(z^l) * (W^l)^T delta^{l+1};
+dJ/dw_ji^l = delta_j^{l+1} a_i^l; and the update w_ji^l <- w_ji^l - alpha dJ/dw_ji^l.
 """
 
 import numpy as np
 
-from bplab.core import bc
-from bplab.costs import get_cost
 from bplab.network import Network
+from bplab.trace import trace_step
+
+# The step view's first network: the lecture's 2-2-1 sigmoid network without biases.
+STEP_DEFAULTS = {
+    "layers": [2, 2, 1],
+    "activation": "sigmoid",
+    "output_activation": None,
+    "cost": "quadratic",
+    "bias": False,
+    "seed": 0,
+}
 
 
 def build_network(settings, W=None, b=None):
@@ -66,7 +68,7 @@ def describe_network(net):
 
 
 def bp_step(net, x, y, learning_rate):
-    """Run one online BP step on the sample (x, y) and return every value it computes.
+    """Run one online BP step on the sample (x, y), update ``net`` and return every value.
 
     Parameters
     ----------
@@ -82,53 +84,12 @@ def bp_step(net, x, y, learning_rate):
     Returns
     -------
     dict
-        ``a``, ``z`` and ``delta`` indexed by layer l = 1..L; ``dW`` and ``db`` indexed by
-        l = 1..L-1; ``J`` before and ``J_after`` the update; ``before`` and ``after``, the
-        network described by ``describe_network``.
+        The trace of ``bplab.trace.trace_step`` (``z``, ``a``, ``delta``, ``dJ_dW``, ``dJ_db``,
+        ``J``, ``J_after``, ... indexed by the lecture's layer l), plus ``before`` and
+        ``after``, the network as ``describe_network`` gives it before and after the update.
     """
     before = describe_network(net)
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    L = net.L
-
-    # Forward pass (row layout from the public API, one sample).
-    a_rows, z_rows = net.forward(x[None, :])
-    a = [None] + [a_rows[l][0] for l in range(1, L + 1)]
-    z = [None, None] + [z_rows[l][0] for l in range(2, L + 1)]
-
-    # Output delta, then the backward pass delta^l = f'(z^l) * (W^l)^T delta^{l+1}.
-    f = net.f
-    delta = [None] * (L + 1)
-    delta[L] = get_cost(net.cost).delta(z[L][:, None], a[L][:, None], y[:, None], f[L])[:, 0]
-    for l in range(L - 1, 1, -1):
-        delta[l] = bc(net.W[l], delta[l + 1], f[l].f_prime(z[l]))
-
-    # dJ/dw_ji^l = delta_j^{l+1} a_i^l; Network.gradients computes the same by its own pass.
-    J = net.cost_value(x[None, :], y[None, :])
-    dW, db = net.gradients(x[None, :], y[None, :])
-
-    # Steepest-descent update of one online step.
-    for l in range(1, L):
-        net.W[l] = net.W[l] - learning_rate * dW[l]
-        if net.bias:
-            net.b[l] = net.b[l] - learning_rate * db[l]
-
-    return {
-        "x": x.tolist(),
-        "y": y.tolist(),
-        "learning_rate": learning_rate,
-        "a": _lists(a),
-        "z": _lists(z),
-        "delta": _lists(delta),
-        "dW": _lists(dW),
-        "db": _lists(db),
-        "J": J,
-        "J_after": net.cost_value(x[None, :], y[None, :]),
-        "before": before,
-        "after": describe_network(net),
-    }
-
-
-def _lists(arrays):
-    """Convert a per-layer list of arrays to nested lists, keeping None entries."""
-    return [None if v is None else np.asarray(v).tolist() for v in arrays]
+    trace = trace_step(net, x, y, learning_rate=learning_rate, apply=True)
+    trace["before"] = before
+    trace["after"] = describe_network(net)
+    return trace

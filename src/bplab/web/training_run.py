@@ -17,11 +17,11 @@ from bplab.web.imaging import weights_mosaic_png
 
 logger = logging.getLogger(__name__)
 
-STATES = ("idle", "running", "stopping", "finished", "stopped", "failed")
-
-
 class TrainingRun:
     """The state of the server's training run, shared between request handlers and the thread.
+
+    ``state`` is "idle" before the first run, then "running", "stopping" (after a stop request),
+    and finally "finished", "stopped" or "failed".
 
     Parameters
     ----------
