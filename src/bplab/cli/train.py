@@ -78,6 +78,9 @@ def add_parser(subparsers):
                        help=f"seed of the initial weights and the sample order (default: {DEFAULTS['seed']})")
     group.add_argument("--dtype", choices=["float64", "float32"], default="float64",
                        help="floating type (float32 halves memory and is faster)")
+    group.add_argument("--limit", type=_common.positive_int, default=None, metavar="N",
+                       help="use only the first N samples of the training and of the test split, "
+                            "for a quick trial")
     group.add_argument("--standardize", action="store_true",
                        help="standardise each input feature with training-split statistics")
     output = parser.add_argument_group("output")
@@ -95,7 +98,10 @@ def run(args):
     """Run ``bplab train``."""
     images, labels = load_split(args.dataset, args.data_dir, "train", args.progress)
     test_images, test_labels = load_split(args.dataset, args.data_dir, "test", args.progress)
-    preprocessing = Preprocessing(standardize=args.standardize)
+    if args.limit is not None:
+        images, labels = images[:args.limit], labels[:args.limit]
+        test_images, test_labels = test_images[:args.limit], test_labels[:args.limit]
+    preprocessing = Preprocessing.default_for(images, standardize=args.standardize)
     X = preprocessing.fit_transform(images, dtype=args.dtype)
     X_test = preprocessing.transform(test_images, dtype=args.dtype)
     _check_layers(args.layers, X.shape[1], labels)
