@@ -111,7 +111,7 @@ def test_weight_gradient_equals_sum_of_loops(hidden):
 
 def _loop_gradients(net, X, Y):
     """Mean gradients by the lecture's online Step 3, one sample and one neuron at a time."""
-    cost = COSTS[net.cost]
+    cost = COSTS[net.cost_name]
     f = net.f
     dW = [None] + [np.zeros_like(w) for w in net.W[1:]]
     db = [None] + [None if v is None else np.zeros_like(v) for v in net.b[1:]]

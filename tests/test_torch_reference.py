@@ -49,7 +49,7 @@ def _torch_gradients(net, X, Y):
             z = z + b[l]
         name = net.output_activation if l == net.L - 1 else net.activation
         a = TORCH_ACTIVATIONS[name](z)
-    J = _torch_cost(net.cost, net.output_activation, z, a, y)
+    J = _torch_cost(net.cost_name, net.output_activation, z, a, y)
     J.backward()
     dW = [None] + [w.grad.numpy() for w in W[1:]]
     db = [None] + [None if v is None else v.grad.numpy() for v in b[1:]]

@@ -24,7 +24,7 @@ def cost_and_accuracy(net, X, Y, classification=None):
     """Return the mean cost J over the rows of X, and the accuracy (None for non-class targets)."""
     if classification is None:
         classification = is_classification(Y)
-    cost = get_cost(net.cost)
+    cost = get_cost(net.cost_name)
     f_L = net.f[net.L]
     total = 0.0
     correct = 0

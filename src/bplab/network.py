@@ -31,7 +31,8 @@ class Network:
         f of layer L. Defaults to ``activation`` for the quadratic cost (the lecture uses one f
         throughout) and to "softmax" for cross-entropy ("sigmoid" when n_L = 1).
     cost : {"quadratic", "cross_entropy"}, default "quadratic"
-        J of one sample; a set of samples costs the mean of these.
+        J of one sample; a set of samples costs the mean of these. The name is kept as
+        ``cost_name``, and ``net.cost(X, Y)`` computes the mean cost.
     bias : bool, default True
         Add b^l to z^{l+1}. ``bias=False`` is exactly the lecture's z^{l+1} = W^l a^l.
     dtype : {"float64", "float32"}, default "float64"
@@ -57,10 +58,10 @@ class Network:
                 f"activation {hidden.name!r} normalises a whole layer and is allowed only as "
                 "output_activation; choose sigmoid, tanh, relu, leaky_relu or linear for hidden layers"
             )
-        self.cost = get_cost(cost).name
+        self.cost_name = get_cost(cost).name
         if output_activation is None:
             output_activation = hidden.name
-            if self.cost == "cross_entropy":
+            if self.cost_name == "cross_entropy":
                 output_activation = "softmax" if self.layer_sizes[-1] > 1 else "sigmoid"
         self.activation = hidden.name
         self.output_activation = get_activation(output_activation).name
@@ -69,7 +70,7 @@ class Network:
                 "output_activation 'softmax' on a single output neuron always gives a^L = 1 and cannot "
                 "learn; use 'sigmoid' for one output, or n_L = 2 outputs for two classes"
             )
-        if self.cost == "cross_entropy" and self.output_activation not in CROSS_ENTROPY_OUTPUTS:
+        if self.cost_name == "cross_entropy" and self.output_activation not in CROSS_ENTROPY_OUTPUTS:
             raise ValueError(
                 f"cost 'cross_entropy' needs outputs inside (0, 1), but output_activation "
                 f"{self.output_activation!r} leaves that range; use 'softmax' or 'sigmoid'"
@@ -108,7 +109,7 @@ class Network:
         sizes = "-".join(str(n) for n in self.layer_sizes)
         return (
             f"Network({sizes}, activation={self.activation!r}, "
-            f"output_activation={self.output_activation!r}, cost={self.cost!r}, "
+            f"output_activation={self.output_activation!r}, cost={self.cost_name!r}, "
             f"bias={self.bias}, dtype={self.dtype.name!r})"
         )
 
@@ -130,7 +131,7 @@ class Network:
         f = self.f
         L = self.L
         delta = [None] * (L + 1)
-        delta[L] = get_cost(self.cost).delta(z[L], a[L], y, f[L])
+        delta[L] = get_cost(self.cost_name).delta(z[L], a[L], y, f[L])
         for l in range(L - 1, 1, -1):
             delta[l] = bc(self.W[l], delta[l + 1], f[l].f_prime(z[l]))
         return delta
@@ -146,7 +147,7 @@ class Network:
     def _J_columns(self, a1, y):
         """Cost of each sample, shape (m,)."""
         a, z = self._forward_columns(a1)
-        return get_cost(self.cost).J(z[self.L], a[self.L], y, self.f[self.L])
+        return get_cost(self.cost_name).J(z[self.L], a[self.L], y, self.f[self.L])
 
     # -- Public methods: one row per sample -----------------------------------------------
 
@@ -166,10 +167,10 @@ class Network:
             Y = self.encode_targets(Y, single_sample=single)
             if len(Y) != len(X):
                 raise ValueError(f"X has {len(X)} samples but Y has {len(Y)}; give one target per sample")
-            if self.cost == "cross_entropy" and (Y.min() < 0 or Y.max() > 1):
+            if self.cost_name == "cross_entropy" and (Y.min() < 0 or Y.max() > 1):
                 bad = Y.min() if Y.min() < 0 else Y.max()
                 raise ValueError(f"cross-entropy needs targets in [0, 1]; Y contains {bad}")
-            if self.cost == "cross_entropy" and self.output_activation == "softmax":
+            if self.cost_name == "cross_entropy" and self.output_activation == "softmax":
                 _check_distributions(Y)
         except (ValueError, TypeError):
             # A rejected call must not fix the class list from labels that were never used.
@@ -218,15 +219,19 @@ class Network:
         m = len(X)
         return [None] + [g / m for g in dW[1:]], [None] + [None if g is None else g / m for g in db[1:]]
 
-    def cost_value(self, X, Y):
-        """Return the mean cost J = (1/m) sum J(x, y) over the samples."""
+    def cost(self, X, Y):
+        """Return the mean cost J = (1/m) sum J(x, y) over the samples.
+
+        The name of the cost function is ``cost_name``.
+        """
         X, Y = self.prepare(X, Y)
         total = 0.0
         for start in range(0, len(X), CHUNK):
             total += float(self._J_columns(X[start:start + CHUNK].T, Y[start:start + CHUNK].T).sum())
         return total / len(X)
 
-    J = cost_value
+    cost_value = cost
+    J = cost
 
     def output(self, X):
         """Return a^L for each sample, shape (m, n_L)."""

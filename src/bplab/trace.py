@@ -88,7 +88,7 @@ def trace_step(net, x, y, learning_rate=0.5, apply=False):
     a, z = net._forward_columns(a1)
     dW, db, delta = net._gradients_columns(a1, y_column)
     f = net.f
-    cost = get_cost(net.cost)
+    cost = get_cost(net.cost_name)
     J = float(cost.J(z[L], a[L], y_column, f[L])[0])
 
     # Step 4 on a copy, through the online training code itself.
@@ -101,7 +101,7 @@ def trace_step(net, x, y, learning_rate=0.5, apply=False):
         "version": TRACE_VERSION,
         "network": {
             "layers": list(net.layer_sizes), "L": L, "activation": net.activation,
-            "output_activation": net.output_activation, "cost": net.cost, "bias": net.bias,
+            "output_activation": net.output_activation, "cost": net.cost_name, "bias": net.bias,
             "dtype": net.dtype.name,
         },
         "learning_rate": float(learning_rate),
@@ -218,6 +218,6 @@ def _f_prime(activation, z_l):
 
 def _output_delta_rule(net):
     """Name the formula of delta^L that the network's cost and output activation give."""
-    if net.cost == "cross_entropy":
+    if net.cost_name == "cross_entropy":
         return "cross_entropy"
     return "quadratic_softmax" if net.output_activation == "softmax" else "quadratic"

@@ -80,7 +80,7 @@ class DrawModel:
             "layer_sizes": list(net.layer_sizes),
             "activation": net.activation,
             "output_activation": net.output_activation,
-            "cost": net.cost,
+            "cost": net.cost_name,
         }
 
     def predict(self, grey):

@@ -60,7 +60,7 @@ def describe_network(net):
         "layers": list(net.layer_sizes),
         "activation": net.activation,
         "output_activation": net.output_activation,
-        "cost": net.cost,
+        "cost": net.cost_name,
         "bias": net.bias,
         "W": [None] + [net.W[l].tolist() for l in range(1, net.L)],
         "b": [None] + [None if net.b[l] is None else net.b[l].tolist() for l in range(1, net.L)],
