@@ -23,12 +23,12 @@ def run(args):
     """Run ``bplab evaluate``."""
     net, preprocessing, _ = load_with_preprocessing(args.model)
     images, labels = load_split(args.dataset, args.data_dir, args.split)
-    X = preprocessing.transform(images, dtype=net.dtype.name)
-    if X.shape[1] != net.layer_sizes[0]:
+    if images.shape[1] != net.layer_sizes[0]:
         raise ValueError(
             f"the model expects {net.layer_sizes[0]} input values per sample, but data set "
-            f"{args.dataset!r} has {X.shape[1]}"
+            f"{args.dataset!r} has {images.shape[1]}"
         )
+    X = preprocessing.transform(images, dtype=net.dtype.name)
     unknown = set(labels.tolist()) - set(net.classes_.tolist()) if net.classes_ is not None else set()
     if unknown:
         raise ValueError(f"data set {args.dataset!r} has labels the model does not know: {sorted(unknown)}")

@@ -33,6 +33,13 @@ def run(args):
                          "use a small network such as 4,5,3")
     net = Network(args.layers, args.activation, args.output_activation, args.cost, args.bias, seed=args.seed)
     rng = np.random.default_rng(args.seed + 1)
+
+    # Zero biases let a sample whose ReLU units are all off give z = 0 exactly in the next
+    # layer, on ReLU's kink, where BP and finite differences legitimately disagree.
+    for l in range(1, net.L):
+        if net.b[l] is not None:
+            net.b[l] = rng.uniform(-0.5, 0.5, size=net.b[l].shape)
+
     X = rng.standard_normal((args.samples, args.layers[0]))
     if net.output_activation == "softmax":
         Y = np.eye(args.layers[-1])[rng.integers(args.layers[-1], size=args.samples)]

@@ -5,6 +5,8 @@ handwritten digits. Every training setting of ``bplab.train`` is an option.
 """
 
 import sys
+import warnings
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -105,6 +107,7 @@ def run(args):
     X = preprocessing.fit_transform(images, dtype=args.dtype)
     X_test = preprocessing.transform(test_images, dtype=args.dtype)
     _check_layers(args.layers, X.shape[1], labels)
+    _check_options(args)
 
     net = Network(args.layers, args.activation, args.output_activation, args.cost, args.bias,
                   args.dtype, seed=args.seed)
@@ -121,7 +124,9 @@ def run(args):
         if interrupt.requested:
             raise StopTraining
 
-    with interrupt.installed():
+    with interrupt.installed(), warnings.catch_warnings():
+        # One plain line per warning (such as TrainingInterrupted), not Python's source echo.
+        warnings.showwarning = _show_warning
         try:
             result = train(net, X, labels, algorithm=args.algorithm, batch_size=batch_size,
                            learning_rate=args.learning_rate, epochs=args.epochs, momentum=args.momentum,
@@ -172,12 +177,34 @@ def _check_layers(layers, n_features, labels):
             f"--layers starts with n_1 = {layers[0]}, but the data has {n_features} input values "
             f"per sample; use --layers {n_features},...,{layers[-1]}"
         )
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        raise ValueError(
+            f"the data set's labels are {labels.dtype} of shape {labels.shape}, but training here "
+            "needs integer class labels of shape (m,); fit other targets with bplab.train in Python"
+        )
     classes = len(set(labels.tolist()))
     if layers[-1] < classes:
         raise ValueError(
             f"--layers ends with n_L = {layers[-1]}, but the data has {classes} classes; "
             f"use --layers {','.join(map(str, layers[:-1]))},{classes}"
         )
+
+
+def _check_options(args):
+    """Reject option combinations that would otherwise fail only after training."""
+    if args.patience is not None and not args.validation_split:
+        raise ValueError(f"--patience {args.patience} needs validation data; add --validation-split "
+                         "(for example 0.1) to hold out part of the training split")
+    folder = Path(args.save).parent if args.save else None
+    if folder is not None and not folder.is_dir():
+        raise FileNotFoundError(f"cannot save the model to {args.save}: folder {folder} does not exist; "
+                                "create it first")
+    if args.plot_dir and Path(args.plot_dir).exists() and not Path(args.plot_dir).is_dir():
+        raise FileExistsError(f"--plot-dir {args.plot_dir} is a file, not a folder; choose a folder name")
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"bplab train: warning: {message}", file=sys.stderr)
 
 
 def _progress_text(record):
