@@ -146,8 +146,6 @@ def test_corrupt_model_one_line(capsys, model, tmp_path, damage):
     assert "Traceback" not in err
 
 
-@pytest.mark.xfail(strict=True, reason="np.load reads random bytes as a pickle and its message "
-                                       "suggests allow_pickle, which model_io passes on")
 def test_corrupt_model_message_no_pickle_advice(capsys, tmp_path):
     """The message for a random-bytes model file does not advise loading it unsafely."""
     path = tmp_path / "broken.npz"

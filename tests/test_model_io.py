@@ -306,6 +306,6 @@ def test_pickled_array_is_not_unpickled(saved, tmp_path):
     content["W1"] = trap
     with open(saved, "wb") as stream:
         np.savez(stream, allow_pickle=True, **content)
-    with pytest.raises(ValueError, match=r"truncated or not a bplab model \(Object arrays cannot be loaded"):
+    with pytest.raises(ValueError, match=r"truncated or not a bplab model \(it contains pickled objects\)"):
         load_model(saved)
     assert not marker.exists()

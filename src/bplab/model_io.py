@@ -75,6 +75,10 @@ def save_model(path, net, preprocessing=None, training=None, history=None, array
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise OSError(f"could not save the model to {path}: {error.strerror or error}; "
+                      "the previous file, if any, is unchanged") from error
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -110,11 +114,16 @@ def load_model(path):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"model file {path} not found; train one with 'bplab train --save {path}'")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"model file {path} is truncated or not a bplab model (not a .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             content = {name: archive[name] for name in archive.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        raise ValueError(f"model file {path} is truncated or not a bplab model ({error})") from None
+        # NumPy's message for object arrays suggests allow_pickle=True, which must never be
+        # followed for a model file, so only the kind of failure is passed on.
+        reason = "it contains pickled objects" if "allow_pickle" in str(error) else str(error)
+        raise ValueError(f"model file {path} is truncated or not a bplab model ({reason})") from None
     header = _read_header(path, content)
     net = _build_network(path, header, content)
     header["preprocessing_arrays"] = {

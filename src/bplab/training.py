@@ -260,12 +260,12 @@ def _run(net, data, settings, rng, callback, verbose):
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 _run_epoch(fast_engines, reference, net, data, order, settings, velocity, alpha)
+            train_seconds = time.perf_counter() - t0
+            record = evaluation.measure(net, data, epoch, before)
         except KeyboardInterrupt:
             evaluation.restore(net, before)
             _stop(result, "interrupted", "training interrupted during an epoch; kept the weights from before it")
             break
-        train_seconds = time.perf_counter() - t0
-        record = evaluation.measure(net, data, epoch, before)
         record["train_seconds"] = train_seconds
         record["seconds"] = time.perf_counter() - t0
         if not evaluation.is_finite(net, record):
@@ -322,4 +322,5 @@ def _stopping_rule(history, settings, tracker):
 
 def _stop(result, rule, message):
     result.stopped_by = rule
-    warnings.warn(message, TrainingInterrupted, stacklevel=3)
+    # Level 4 is the caller of train(): _stop <- _run <- train <- caller.
+    warnings.warn(message, TrainingInterrupted, stacklevel=4)

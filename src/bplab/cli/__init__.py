@@ -7,6 +7,7 @@ print one line to standard error and exit 1, with the traceback only under ``--d
 
 import argparse
 import importlib
+import os
 import sys
 
 # Subcommand modules, in the order ``bplab --help`` lists them.
@@ -55,6 +56,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("bplab: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of standard output went away (for example `bplab ... | head`); point
+        # stdout at /dev/null so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (ValueError, TypeError, OSError, RuntimeError) as error:
         if args.debug:
             raise

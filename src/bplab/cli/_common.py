@@ -44,6 +44,14 @@ def nonnegative_float(text):
     return value
 
 
+def fraction(text):
+    """Parse a number in [0, 1) (argparse type)."""
+    value = _number(text, float)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1); got {text!r}")
+    return value
+
+
 def positive_int(text):
     """Parse an integer >= 1 (argparse type)."""
     value = _number(text, int)
@@ -77,7 +85,9 @@ def add_network_arguments(parser, layers, activation, cost):
 def add_data_arguments(parser, split=None):
     """Add --dataset and --data-dir (and --split when ``split`` is a default)."""
     parser.add_argument("--dataset", default="digits", metavar="NAME",
-                        help=f"data set: {', '.join(DATASETS)}, or a .csv/.npz file (default: digits)")
+                        help=f"data set: {', '.join(DATASETS)}, or a .csv/.npz file with the label "
+                             "first (train holds out a random 20 %% of a file for testing; "
+                             "default: digits)")
     parser.add_argument("--data-dir", default=None, metavar="DIR",
                         help="folder with the data set's IDX files under their official names "
                              "(mnist, fashion-mnist); nothing is downloaded")

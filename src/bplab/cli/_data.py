@@ -1,13 +1,51 @@
 """Loading a data set split for the subcommands, with one clear error when it cannot be had."""
 
+import sys
+
 import numpy as np
 
 from bplab.data.datasets import DATASETS, load_dataset
 
 
+# Share of a user's .csv/.npz file that ``bplab train`` holds out for testing.
+FILE_TEST_FRACTION = 0.2
+
+
 def load_split(dataset, data_dir, split, progress=True):
     """Return (images, labels) of one split of a named data set or a .csv/.npz file."""
     return load_dataset(dataset, data_dir=data_dir, split=split, progress=progress)
+
+
+def is_file(dataset):
+    """True when ``dataset`` names a user's .csv or .npz file rather than a built-in set."""
+    return str(dataset).lower().endswith((".csv", ".npz"))
+
+
+def load_train_test(dataset, data_dir, progress, seed):
+    """Return (train images, train labels, test images, test labels).
+
+    A built-in set has its own two splits. A user's file has one, so a random 20 % of its rows
+    (drawn from ``seed``) is held out as the test split.
+    """
+    if not is_file(dataset):
+        images, labels = load_split(dataset, data_dir, "train", progress)
+        return (images, labels) + load_split(dataset, data_dir, "test", progress)
+    images, labels = load_split(dataset, data_dir, "train", progress)
+    m_test = int(round(FILE_TEST_FRACTION * len(labels)))
+    if m_test < 1 or m_test >= len(labels):
+        raise ValueError(f"data file {dataset} has {len(labels)} samples; it needs at least 3 "
+                         "so that a fifth can be held out for testing")
+    order = np.random.default_rng(seed).permutation(len(labels))
+    train, test = order[:-m_test], order[-m_test:]
+    return images[train], labels[train], images[test], labels[test]
+
+
+def warn_if_scaled_twice(preprocessing, images, command):
+    """Warn when data that looks already scaled to [0, 1] is about to be divided by 255 again."""
+    if getattr(preprocessing, "scale", None) and images.dtype != np.uint8 and images.size and images.max() <= 1.0:
+        print(f"bplab {command}: warning: the data's values are already in [0, 1], but the model "
+              f"divides inputs by {1 / preprocessing.scale:g}; give raw 0..255 pixels",
+              file=sys.stderr)
 
 
 def class_names(dataset, classes):

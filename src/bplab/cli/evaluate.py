@@ -2,7 +2,7 @@
 
 from bplab import metrics
 from bplab.cli import _common
-from bplab.cli._data import class_names, load_split
+from bplab.cli._data import class_names, load_split, warn_if_scaled_twice
 from bplab.cli._model import load_with_preprocessing
 
 
@@ -28,6 +28,7 @@ def run(args):
             f"the model expects {net.layer_sizes[0]} input values per sample, but data set "
             f"{args.dataset!r} has {images.shape[1]}"
         )
+    warn_if_scaled_twice(preprocessing, images, "evaluate")
     X = preprocessing.transform(images, dtype=net.dtype.name)
     unknown = set(labels.tolist()) - set(net.classes_.tolist()) if net.classes_ is not None else set()
     if unknown:

@@ -29,7 +29,7 @@ def add_parser(subparsers):
 def run(args):
     """Run ``bplab gradcheck``; exit status 1 when the error exceeds the threshold."""
     if sum(n for n in args.layers) > 2000:
-        raise ValueError(f"--layers {args.layers} is too large for a finite-difference check; "
+        raise ValueError(f"--layers {','.join(map(str, args.layers))} is too large for a finite-difference check; "
                          "use a small network such as 4,5,3")
     net = Network(args.layers, args.activation, args.output_activation, args.cost, args.bias, seed=args.seed)
     rng = np.random.default_rng(args.seed + 1)
@@ -54,7 +54,11 @@ def run(args):
         print(repr(net))
         for record in result.layers:
             kind, index = record["where"]
-            where = f"{kind}^{record['layer']}[{', '.join(map(str, index))}]"
+            # The lecture counts neurons from 1: W^l[j-1, i-1] is w_ji^l and b^l[j-1] is b_j^l.
+            if kind == "W":
+                where = f"w_ji^{record['layer']} with j = {index[0] + 1}, i = {index[1] + 1}"
+            else:
+                where = f"b_j^{record['layer']} with j = {index[0] + 1}"
             print(f"layer {record['layer']}: max relative error {record['max_rel_error']:.2e} at {where} "
                   f"(BP {record['bp']:.6e}, numerical {record['numerical']:.6e})")
         print(f"{'PASS' if passed else 'FAIL'}: largest relative error {result.max_rel_error:.2e} "

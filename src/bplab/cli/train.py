@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from bplab import metrics
 from bplab.cli import _common
-from bplab.cli._data import load_split, class_names
+from bplab.cli._data import class_names, load_train_test
 from bplab.data.preprocess import Preprocessing
 from bplab.model_io import save_model
 from bplab.network import Network
@@ -66,9 +66,9 @@ def add_parser(subparsers):
     group.add_argument("--patience", type=_common.positive_int, default=None,
                        help="stop when the validation cost has not improved for this many epochs "
                             "(needs --validation-split)")
-    group.add_argument("--validation-split", type=_common.nonnegative_float, default=0.0,
+    group.add_argument("--validation-split", type=_common.fraction, default=0.0,
                        help="fraction of the training split held out for validation (default: 0)")
-    group.add_argument("--momentum", type=_common.nonnegative_float, default=DEFAULTS["momentum"],
+    group.add_argument("--momentum", type=_common.fraction, default=DEFAULTS["momentum"],
                        help=f"momentum mu in [0, 1); 0 is plain steepest descent (default: {DEFAULTS['momentum']})")
     group.add_argument("--l2", type=_common.nonnegative_float, default=DEFAULTS["l2"],
                        help=f"L2 weight decay lambda on W^l (default: {DEFAULTS['l2']})")
@@ -98,8 +98,8 @@ def add_parser(subparsers):
 
 def run(args):
     """Run ``bplab train``."""
-    images, labels = load_split(args.dataset, args.data_dir, "train", args.progress)
-    test_images, test_labels = load_split(args.dataset, args.data_dir, "test", args.progress)
+    images, labels, test_images, test_labels = load_train_test(args.dataset, args.data_dir,
+                                                               args.progress, args.seed)
     if args.limit is not None:
         images, labels = images[:args.limit], labels[:args.limit]
         test_images, test_labels = test_images[:args.limit], test_labels[:args.limit]
@@ -207,6 +207,20 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"bplab train: warning: {message}", file=sys.stderr)
 
 
+def _step_rule(args):
+    """Describe the update rule: alpha and any additions to plain steepest descent."""
+    parts = [f"learning rate {args.learning_rate}"]
+    if args.algorithm == "minibatch":
+        parts.insert(0, f"batch size {args.batch_size or DEFAULTS['batch_size']}")
+    if args.learning_rate_decay:
+        parts.append(f"decay {args.learning_rate_decay}")
+    if args.momentum:
+        parts.append(f"momentum {args.momentum}")
+    if args.l2:
+        parts.append(f"L2 {args.l2}")
+    return ", ".join(parts)
+
+
 def _progress_text(record):
     text = f"J={record['J']:.4f}"
     if record["train_accuracy"] is not None:
@@ -219,7 +233,7 @@ def _progress_text(record):
 def _summary_text(summary, args):
     lines = [
         f"network        {summary['network']}",
-        f"algorithm      {args.algorithm} BP, learning rate {args.learning_rate}",
+        f"algorithm      {args.algorithm} BP, {_step_rule(args)}",
         f"test accuracy  {summary['test_accuracy']:.4f} on {summary['test_samples']:,} held-out samples",
         f"epochs         {summary['epochs']} (stopped by: {summary['stopped_by']})",
         f"final J        {summary['final_J']:.6f}" if summary["final_J"] is not None else "final J        -",
