@@ -103,8 +103,8 @@ def test_too_large_network_rejected(capsys):
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--threshold", "0"], "argument --threshold: expected a positive number; got '0'"),
-        (["--eps=-1e-5"], "argument --eps: expected a positive number; got '-1e-5'"),
+        (["--threshold", "0"], "argument --threshold: expected a positive finite number; got '0'"),
+        (["--eps=-1e-5"], "argument --eps: expected a positive finite number; got '-1e-5'"),
         (["--samples", "0"], "argument --samples: expected an integer >= 1; got '0'"),
         (["--activation", "softmax"], "argument --activation: invalid choice: 'softmax'"),
     ],

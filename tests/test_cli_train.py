@@ -237,8 +237,8 @@ def test_seed_reproduces_run(capsys):
         (["--layers", "784"], r"argument --layers: invalid layer sizes '784'"),
         (["--layers", "784,0,10"], r"argument --layers: invalid layer sizes '784,0,10'"),
         (["--algorithm", "adam"], r"argument --algorithm: invalid choice: 'adam'"),
-        (["--learning-rate", "-1"], r"argument --learning-rate: expected a positive number; got '-1'"),
-        (["--learning-rate", "nan"], r"argument --learning-rate: expected a positive number; got 'nan'"),
+        (["--learning-rate", "-1"], r"argument --learning-rate: expected a positive finite number; got '-1'"),
+        (["--learning-rate", "nan"], r"argument --learning-rate: expected a positive finite number; got 'nan'"),
         (["--epochs", "0"], r"argument --epochs: expected an integer >= 1; got '0'"),
         (["--epochs", "2.5"], r"argument --epochs: expected an integer; got '2.5'"),
         (["--batch-size", "0"], r"argument --batch-size: expected an integer >= 1; got '0'"),
@@ -441,3 +441,39 @@ def test_ctrl_c_stops_at_epoch_boundary(tmp_path):
     images, labels = load_dataset("digits", split="test")
     accuracy = np.mean(net.predict(images[:500] / 255.0) == labels[:500])
     assert accuracy > 0.7
+
+
+def test_version_option(capsys):
+    """bplab --version prints the package version and exits 0."""
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"bplab {bplab_version()}"
+
+
+def bplab_version():
+    from bplab import __version__
+    return __version__
+
+
+def test_extra_output_neuron_rejected(capsys):
+    """n_L larger than the number of classes would invent a class; the message gives the right size."""
+    code, _, err = run_bplab(capsys, "train", "--limit", "200", "--layers", "784,16,11", "--no-progress")
+    assert code == 1
+    assert "--layers ends with n_L = 11, but the data has 10 classes; use --layers 784,16,10" in err
+
+
+def test_save_to_folder_rejected(capsys, tmp_path):
+    """--save naming a folder is rejected before training."""
+    code, out, err = run_bplab(capsys, "train", *SMALL, "--save", tmp_path, "--no-progress")
+    assert code == 1
+    assert out == ""
+    assert f"--save '{tmp_path}' is not a file name" in err
+
+
+def test_negative_seed_usage_error(capsys):
+    """A negative --seed is a usage error naming the option."""
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "--seed", "-1"])
+    assert stop.value.code == 2
+    assert "argument --seed: expected an integer >= 0; got '-1'" in capsys.readouterr().err

@@ -229,3 +229,12 @@ def test_invalid_step(eps, error, message):
     X, Y = _data("quadratic", "sigmoid", seed=8)
     with pytest.raises(error, match=message):
         bplab.gradcheck(net, X, Y, eps=eps)
+
+
+def test_near_kinks_counted():
+    """Relu inputs sitting exactly on the kink z = 0 are counted, so a failure can be explained."""
+    net = bplab.Network([2, 3, 2], activation="relu", cost="cross_entropy", bias=False, seed=0)
+    X = np.zeros((4, 2))  # every z^2 is exactly 0; the softmax output has no kink
+    Y = np.eye(2)[[0, 1, 0, 1]]
+    result = bplab.gradcheck(net, X, Y)
+    assert result.near_kinks == 4 * 3

@@ -309,3 +309,20 @@ def test_pickled_array_is_not_unpickled(saved, tmp_path):
     with pytest.raises(ValueError, match=r"truncated or not a bplab model \(it contains pickled objects\)"):
         load_model(saved)
     assert not marker.exists()
+
+
+def test_saved_file_mode_follows_umask(tmp_path):
+    """A saved model gets the process umask's mode, not the owner-only mode of a temporary file."""
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "model.npz"
+        save_model(path, bplab.Network([2, 3, 2], seed=0))
+    finally:
+        os.umask(old)
+    assert (path.stat().st_mode & 0o777) == 0o644
+
+
+def test_folder_as_model_path(tmp_path):
+    """Loading a folder says it is a folder, not that the model is missing."""
+    with pytest.raises(IsADirectoryError, match=r"is a folder; give the .npz file"):
+        load_model(tmp_path)

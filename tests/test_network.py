@@ -432,3 +432,43 @@ def test_astype_converts_weights():
         assert v.dtype == np.float32
         np.testing.assert_array_equal(v, w.astype(np.float32))
     assert net.dtype == np.float64
+
+
+@pytest.mark.parametrize("labels, classes", [
+    ([3, 7, 7, 3], [3, 7]),
+    ([-1, 1, 1, -1], [-1, 1]),
+    (["no", "yes", "yes", "no"], ["no", "yes"]),
+])
+def test_one_output_binary_labels(labels, classes):
+    """A one-output sigmoid network learns two labels outside (0, 1) as classes and predicts them."""
+    net = bplab.Network([2, 3, 1], seed=0)
+    bplab.train(net, X4, labels, learning_rate=2.0, epochs=3000, seed=0)
+    assert net.classes_.tolist() == classes
+    assert net.predict(X4).tolist() == labels
+    proba = net.predict_proba(X4)
+    assert proba.shape == (4, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+
+
+def test_one_output_three_labels_rejected():
+    """Three string labels cannot be separated by one output neuron; the message says so."""
+    net = bplab.Network([2, 3, 1], seed=0)
+    with pytest.raises(ValueError, match=r"Y has 3 distinct labels but a network with one output neuron"):
+        net.prepare(X4, ["a", "b", "c", "a"])
+    assert net.classes_ is None
+
+
+def test_one_output_linear_keeps_targets():
+    """With a linear output, two numbers such as 3 and 7 are regression targets, not classes."""
+    net = bplab.Network([2, 3, 1], activation="linear", seed=0)
+    _, Y = net.prepare(X4, [3.0, 7.0, 7.0, 3.0])
+    assert Y[:, 0].tolist() == [3.0, 7.0, 7.0, 3.0]
+    assert net.classes_ is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, "float32", np.dtype("float64")])
+def test_dtype_accepts_numpy_types(dtype):
+    """NumPy scalar types and dtype objects name the same two floating types as strings."""
+    net = bplab.Network([2, 3, 1], dtype=dtype, seed=0)
+    assert net.dtype == np.dtype(dtype)
+    assert net.W[1].dtype == np.dtype(dtype)

@@ -46,12 +46,13 @@ def _check_finite(X, name):
         )
 
 
-def looks_like_labels(Y, n_L, single_sample):
+def looks_like_labels(Y, n_L, single_sample, output_range=(-np.inf, np.inf)):
     """Tell class labels (one per sample) from target vectors (n_L values per sample)."""
     Y = np.asarray(Y)
     if n_L == 1:
-        # One output neuron: every value is that neuron's target, never a class index to encode.
-        return False
+        # One output neuron: numbers its activation can reach are targets; strings, or two
+        # values out of its range (3/7 for a sigmoid), name the two classes of a binary problem.
+        return is_binary_labels(Y, output_range)
     if Y.ndim == 0:
         return True
     if Y.ndim == 2:
@@ -63,12 +64,32 @@ def looks_like_labels(Y, n_L, single_sample):
     return True
 
 
+def is_binary_labels(Y, output_range):
+    """True for a 1-D Y of non-numeric labels, or of two numbers outside ``output_range``."""
+    if Y.ndim > 1 and not (Y.ndim == 2 and Y.shape[1] == 1):
+        return False
+    if Y.dtype == bool:
+        return False
+    if not np.issubdtype(Y.dtype, np.number):
+        return True
+    values = np.unique(Y)
+    low, high = output_range
+    return len(values) == 2 and not ((values >= low) & (values <= high)).all()
+
+
 def infer_classes(labels, n_L):
     """Return the sorted class list for ``labels``: 0..n_L-1 for small integers, else the labels seen."""
-    labels = np.asarray(labels)
-    if np.issubdtype(labels.dtype, np.integer) and labels.min() >= 0 and labels.max() < n_L:
+    labels = np.asarray(labels).ravel()
+    if n_L > 1 and np.issubdtype(labels.dtype, np.integer) and labels.min() >= 0 and labels.max() < n_L:
         return np.arange(n_L, dtype=labels.dtype)
     classes = np.unique(labels)
+    if n_L == 1:
+        if len(classes) != 2:
+            raise ValueError(
+                f"Y has {len(classes)} distinct labels but a network with one output neuron separates "
+                "exactly two classes; use n_L = number of classes, or 0/1 targets"
+            )
+        return classes
     if len(classes) != n_L:
         raise ValueError(
             f"Y has {len(classes)} distinct labels but the output layer has n_L = {n_L} neurons; "
@@ -77,8 +98,8 @@ def infer_classes(labels, n_L):
     return classes
 
 
-def one_hot(labels, classes, dtype):
-    """Encode labels as rows of a one-hot matrix of shape (m, len(classes))."""
+def one_hot(labels, classes, dtype, n_outputs=None):
+    """Encode labels as rows of a one-hot matrix of shape (m, len(classes)), or (m, 1) for one output."""
     labels = np.asarray(labels).ravel()
     index = np.searchsorted(classes, labels)
     index = np.clip(index, 0, len(classes) - 1)
@@ -89,6 +110,9 @@ def one_hot(labels, classes, dtype):
             f"Y contains the label {bad!r}, which is not one of the network's classes "
             f"{list(classes.tolist())}"
         )
+    if n_outputs == 1:
+        # Binary labels on one output neuron: the target is 1 for the second class, else 0.
+        return (index == 1).astype(dtype)[:, None]
     Y = np.zeros((len(labels), len(classes)), dtype=dtype)
     Y[np.arange(len(labels)), index] = 1
     return Y

@@ -23,10 +23,15 @@ class GradcheckResult:
         "where": ("W" or "b", index tuple), "bp": float, "numerical": float}.
     max_rel_error : float
         The largest over all layers.
+    near_kinks : int
+        Weighted inputs z of relu or leaky_relu neurons within 10 eps of the kink z = 0. There
+        f is not differentiable, and a finite difference that steps across the kink disagrees
+        with BP even when BP is right.
     """
 
     layers: list
     max_rel_error: float
+    near_kinks: int = 0
 
 
 def relative_error(bp, numerical):
@@ -74,7 +79,14 @@ def gradcheck(net, X, Y, eps=1e-5):
                 worst.update(max_rel_error=float(error[index]), where=(kind, tuple(int(i) for i in index)),
                              bp=float(g[index]), numerical=float(numerical[index]))
         layers.append(worst)
-    return GradcheckResult(layers, max(r["max_rel_error"] for r in layers))
+    return GradcheckResult(layers, max(r["max_rel_error"] for r in layers), _count_near_kinks(copy, a1, eps))
+
+
+def _count_near_kinks(net, a1, eps):
+    _, z = net._forward_columns(a1)
+    f = net.f
+    return sum(int((np.abs(z[l]) < 10 * eps).sum())
+               for l in range(2, net.L + 1) if f[l].name in ("relu", "leaky_relu"))
 
 
 def _numerical_gradient(w, J, eps):

@@ -19,6 +19,9 @@ from bplab.costs import get_cost
 from bplab.network import Network
 
 FORMAT = "bplab-model"
+# The process umask, read once: os.umask can only be read by setting it, which is not thread-safe.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 FORMAT_VERSION = 1
 
 
@@ -74,6 +77,8 @@ def save_model(path, net, preprocessing=None, training=None, history=None, array
             np.savez(stream, **content)
             stream.flush()
             os.fsync(stream.fileno())
+        # mkstemp creates the file readable by its owner only; give it the usual umask mode.
+        os.chmod(temporary, 0o666 & ~_UMASK)
         os.replace(temporary, path)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
@@ -112,6 +117,8 @@ def load_model(path):
         arrays disagree with its header.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"model file {path} is a folder; give the .npz file written by 'bplab train --save'")
     if not path.is_file():
         raise FileNotFoundError(f"model file {path} not found; train one with 'bplab train --save {path}'")
     if not zipfile.is_zipfile(path):

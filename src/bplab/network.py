@@ -75,9 +75,7 @@ class Network:
                 f"cost 'cross_entropy' needs outputs inside (0, 1), but output_activation "
                 f"{self.output_activation!r} leaves that range; use 'softmax' or 'sigmoid'"
             )
-        if str(dtype) not in DTYPES:
-            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
-        self.dtype = np.dtype(str(dtype))
+        self.dtype = _check_dtype(dtype)
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"bias must be True or False; got {bias!r}")
         self.bias = bool(bias)
@@ -181,7 +179,8 @@ class Network:
     def encode_targets(self, Y, single_sample=False):
         """Return targets of shape (m, n_L): labels are one-hot encoded, target rows pass through."""
         n_L = self.layer_sizes[-1]
-        if not _inputs.looks_like_labels(Y, n_L, single_sample):
+        f_L = self.f[self.L]
+        if not _inputs.looks_like_labels(Y, n_L, single_sample, (f_L.low, f_L.high)):
             return _inputs.as_targets(Y, n_L, self.dtype)
         labels = np.atleast_1d(np.asarray(Y))
         if labels.size == 0:
@@ -190,7 +189,7 @@ class Network:
             raise ValueError("Y contains a NaN or infinite label; every sample needs a class label")
         if self.classes_ is None:
             self.classes_ = _inputs.infer_classes(labels, n_L)
-        return _inputs.one_hot(labels, self.classes_, self.dtype)
+        return _inputs.one_hot(labels, self.classes_, self.dtype, n_outputs=n_L)
 
     def forward(self, X):
         """Run the forward pass and return every layer's a^l and z^l.
@@ -289,9 +288,7 @@ class Network:
     def astype(self, dtype):
         """Return a copy whose weights and computations use ``dtype``."""
         other = self.copy()
-        if str(dtype) not in DTYPES:
-            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
-        other.dtype = np.dtype(str(dtype))
+        other.dtype = _check_dtype(dtype)
         other.W = [None] + [w.astype(other.dtype) for w in self.W[1:]]
         other.b = [None] + [None if v is None else v.astype(other.dtype) for v in self.b[1:]]
         return other
@@ -317,6 +314,17 @@ def _check_distributions(Y):
             f"sums to {float(Y[row].sum(dtype=np.float64)):g}. Give class labels, one-hot rows or "
             "probability rows, or use output_activation='sigmoid' for independent 0/1 targets"
         )
+
+
+def _check_dtype(dtype):
+    """Return np.dtype for "float64"/"float32" (or np.float64, np.float32); reject anything else."""
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
+    return np.dtype(name)
 
 
 def _check_layer_sizes(layer_sizes):

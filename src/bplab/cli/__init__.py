@@ -10,6 +10,8 @@ import importlib
 import os
 import sys
 
+from bplab import __version__
+
 # Subcommand modules, in the order ``bplab --help`` lists them.
 SUBCOMMANDS = [
     "train",
@@ -32,6 +34,7 @@ def build_parser():
         description="Backpropagation as the lecture writes it: train, check and watch BP.",
     )
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    parser.add_argument("--version", action="version", version=f"bplab {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         try:

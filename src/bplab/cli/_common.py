@@ -32,7 +32,7 @@ def positive_float(text):
     """Parse a number > 0 (argparse type)."""
     value = _number(text, float)
     if not value > 0 or not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a positive finite number; got {text!r}")
     return value
 
 
@@ -40,7 +40,7 @@ def nonnegative_float(text):
     """Parse a number >= 0 (argparse type)."""
     value = _number(text, float)
     if not value >= 0 or not np.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a number >= 0; got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0; got {text!r}")
     return value
 
 
@@ -49,6 +49,14 @@ def fraction(text):
     value = _number(text, float)
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"expected a number in [0, 1); got {text!r}")
+    return value
+
+
+def nonnegative_int(text):
+    """Parse an integer >= 0 (argparse type), such as a seed."""
+    value = _number(text, int)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0; got {text!r}")
     return value
 
 

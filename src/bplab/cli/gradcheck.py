@@ -48,7 +48,7 @@ def run(args):
     result = gradcheck(net, X, Y, eps=args.eps)
     passed = result.max_rel_error < args.threshold
     if args.json:
-        _common.print_json({"network": repr(net), "layers": result.layers,
+        _common.print_json({"network": repr(net), "layers": result.layers, "near_kinks": result.near_kinks,
                             "max_rel_error": result.max_rel_error, "passed": passed})
     else:
         print(repr(net))
@@ -63,4 +63,8 @@ def run(args):
                   f"(BP {record['bp']:.6e}, numerical {record['numerical']:.6e})")
         print(f"{'PASS' if passed else 'FAIL'}: largest relative error {result.max_rel_error:.2e} "
               f"(threshold {args.threshold:g})")
+        if not passed and result.near_kinks:
+            print(f"note: {result.near_kinks} relu weighted inputs lie within {10 * args.eps:g} of the "
+                  "kink z = 0, where f has no derivative and finite differences are not valid; "
+                  "try another --seed")
     return 0 if passed else 1

@@ -76,7 +76,7 @@ def add_parser(subparsers):
                        help="step along the mean or the lecture's plain sum of the accumulated gradient")
     group.add_argument("--no-shuffle", dest="shuffle", action="store_false",
                        help="visit samples in the same order every epoch")
-    group.add_argument("--seed", type=int, default=DEFAULTS["seed"],
+    group.add_argument("--seed", type=_common.nonnegative_int, default=DEFAULTS["seed"],
                        help=f"seed of the initial weights and the sample order (default: {DEFAULTS['seed']})")
     group.add_argument("--dtype", choices=["float64", "float32"], default="float64",
                        help="floating type (float32 halves memory and is faster)")
@@ -172,18 +172,19 @@ def run(args):
 
 
 def _check_layers(layers, n_features, labels):
-    if layers[0] != n_features:
-        raise ValueError(
-            f"--layers starts with n_1 = {layers[0]}, but the data has {n_features} input values "
-            f"per sample; use --layers {n_features},...,{layers[-1]}"
-        )
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise ValueError(
             f"the data set's labels are {labels.dtype} of shape {labels.shape}, but training here "
             "needs integer class labels of shape (m,); fit other targets with bplab.train in Python"
         )
     classes = len(set(labels.tolist()))
-    if layers[-1] < classes:
+    if layers[0] != n_features:
+        raise ValueError(
+            f"--layers starts with n_1 = {layers[0]}, but the data has {n_features} input values "
+            f"per sample; use --layers {n_features},...,{classes}"
+        )
+    # One output neuron separates two classes; otherwise there is one output per class.
+    if layers[-1] != classes and not (layers[-1] == 1 and classes == 2):
         raise ValueError(
             f"--layers ends with n_L = {layers[-1]}, but the data has {classes} classes; "
             f"use --layers {','.join(map(str, layers[:-1]))},{classes}"
@@ -195,6 +196,8 @@ def _check_options(args):
     if args.patience is not None and not args.validation_split:
         raise ValueError(f"--patience {args.patience} needs validation data; add --validation-split "
                          "(for example 0.1) to hold out part of the training split")
+    if args.save is not None and (not args.save or Path(args.save).is_dir()):
+        raise ValueError(f"--save {args.save!r} is not a file name; give a path such as model.npz")
     folder = Path(args.save).parent if args.save else None
     if folder is not None and not folder.is_dir():
         raise FileNotFoundError(f"cannot save the model to {args.save}: folder {folder} does not exist; "
