@@ -178,3 +178,16 @@ def test_prepare_rejects_bad_arrays(pixels, message):
     """Unsupported shapes and value ranges are named in the error."""
     with pytest.raises(ValueError, match=message):
         prepare_digit(pixels, name="canvas")
+
+
+@pytest.mark.parametrize("ink", [(255, 255, 255, 255), (0, 0, 0, 255), (200, 30, 30, 160)])
+def test_ink_on_transparent_canvas(tmp_path, ink):
+    """Strokes on a fully transparent canvas are found whether the ink is white, black or coloured."""
+    image = Image.new("RGBA", (100, 100), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(50, 10), (50, 90)], fill=ink, width=10)
+    path = tmp_path / "stroke.png"
+    image.save(path)
+    pixels = load_digit_image(path).reshape(28, 28)
+    assert pixels.max() == 255
+    assert pixels[0, 0] == 0
+    assert pixels[4:24, 14].min() > 0

@@ -128,7 +128,12 @@ def _to_grey(pixels, name):
     else:
         grey = values[..., 0]
     if alpha is not None:
-        grey = grey * alpha + 255.0 * (1.0 - alpha)
+        # Composite on a background that contrasts with the ink: white for dark strokes, black
+        # for light strokes (white ink on a transparent canvas would vanish on white).
+        weight = alpha.sum()
+        ink_level = (grey * alpha).sum() / weight if weight > 0 else 0.0
+        background = 0.0 if ink_level > 127.5 else 255.0
+        grey = grey * alpha + background * (1.0 - alpha)
     return grey
 
 
