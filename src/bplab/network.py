@@ -43,7 +43,7 @@ class Network:
     Notes
     -----
     W^l is drawn from a normal distribution with standard deviation sqrt(1 / n_l) (LeCun) for
-    sigmoid, tanh and linear layers and sqrt(2 / n_l) (He) for relu and leaky_relu layers, so a
+    sigmoid, tanh and linear layers and sqrt(2 / n_l) (He) for relu and leaky_relu layers. So a
     neuron's weighted input keeps roughly unit scale whatever the fan-in n_l. Random weights
     break the symmetry between neurons, which would otherwise all learn the same thing.
     Biases start at zero.
@@ -266,8 +266,9 @@ class Network:
     def predict(self, X):
         """Return the predicted class of each sample: the largest output, as an original label.
 
-        With one output neuron, the class is 1 where a^L >= 0.5 and 0 elsewhere: 0.5 is the
-        midpoint of the 0/1 targets such a network is trained on, whatever its output activation.
+        With one output neuron, the class is 1 (the second of two labels) where a^L >= 0.5 and 0
+        (the first label) elsewhere. 0.5 is the midpoint of the 0/1 targets such a network is
+        trained on, whatever its output activation.
         """
         out = self.output(X)
         if out.shape[1] == 1:
