@@ -9,8 +9,22 @@ import numpy as np
 from bplab.costs import get_cost
 
 CHUNK = 8192
+# Training rows on which J and the accuracy are measured after each epoch. A larger training
+# set is measured on a fixed random subsample of this size, so that measuring costs a small
+# share of an epoch; validation data is always measured whole.
+MEASURE_SAMPLES = 10000
 # Samples whose deltas are averaged for the per-layer mean |delta^l| curve.
 DELTA_SAMPLES = 1000
+
+
+def measure_rows(X, Y, seed):
+    """Return the training rows measured after each epoch: all of them, or a fixed subsample."""
+    if len(X) <= MEASURE_SAMPLES:
+        return X, Y
+    # A separate stream, so the subsample does not shift the epoch shuffles drawn from the seed.
+    rng = np.random.default_rng(np.random.default_rng(seed).integers(2**63) + 1)
+    index = np.sort(rng.choice(len(X), MEASURE_SAMPLES, replace=False))
+    return X[index], Y[index]
 
 
 def is_classification(Y):
@@ -77,8 +91,9 @@ def is_finite(net, record):
 def measure(net, data, epoch, before):
     """Build the record of one epoch from the network's current weights."""
     with np.errstate(over="ignore", invalid="ignore"):
-        J, accuracy = cost_and_accuracy(net, data.X, data.Y, data.classification)
-        record = {"epoch": epoch, "J": J, "train_accuracy": accuracy, "val_J": None, "val_accuracy": None}
+        J, accuracy = cost_and_accuracy(net, data.X_measure, data.Y_measure, data.classification)
+        record = {"epoch": epoch, "J": J, "train_accuracy": accuracy, "J_samples": len(data.X_measure),
+                  "val_J": None, "val_accuracy": None}
         if data.X_val is not None:
             record["val_J"], record["val_accuracy"] = cost_and_accuracy(net, data.X_val, data.Y_val)
         record["max_weight_change"] = max_change(net, before)

@@ -47,9 +47,10 @@ class TrainResult:
     Attributes
     ----------
     history : list of dict
-        One record per epoch: epoch, J, train_accuracy, val_J, val_accuracy,
+        One record per epoch: epoch, J, train_accuracy, J_samples, val_J, val_accuracy,
         max_weight_change, seconds, train_seconds, mean_abs_delta (one value per layer
-        l = 2..L).
+        l = 2..L). J and train_accuracy are measured on J_samples training rows: all of them,
+        or a fixed random 10,000 of a larger set.
     stopped_by : str
         The rule that stopped training, one of ``STOP_RULES``.
     epochs : int
@@ -157,6 +158,8 @@ class _Data:
     X_val: np.ndarray = None
     Y_val: np.ndarray = None
     classification: bool = False
+    X_measure: np.ndarray = None
+    Y_measure: np.ndarray = None
 
 
 def _check_settings(algorithm, learning_rate, epochs, momentum, l2, tol, cost_tol, patience,
@@ -207,7 +210,8 @@ def _prepare_data(net, X, Y, validation_data, validation_split, seed, settings):
         X, Y = X[index[:-m_val]], Y[index[:-m_val]]
     if settings["patience"] is not None and X_val is None:
         raise ValueError("patience needs validation data; give validation_data or validation_split > 0")
-    return _Data(X, Y, X_val, Y_val, evaluation.is_classification(Y))
+    X_measure, Y_measure = evaluation.measure_rows(X, Y, seed)
+    return _Data(X, Y, X_val, Y_val, evaluation.is_classification(Y), X_measure, Y_measure)
 
 
 def _resolve_batch_size(algorithm, batch_size, m):
