@@ -180,3 +180,30 @@ def test_model_file_left_untouched(capsys, model):
     run_bplab(capsys, "evaluate", model)
     assert model.read_bytes() == before
     assert not [name for name in os.listdir(model.parent) if name.endswith(".tmp")]
+
+
+def _binary_csv(path):
+    rng = np.random.default_rng(0)
+    X = rng.random((100, 3))
+    y = (X[:, 0] + X[:, 1] > 1).astype(int)
+    np.savetxt(path, np.column_stack([y, X]), delimiter=",", fmt=["%d", "%.4f", "%.4f", "%.4f"])
+
+
+@pytest.mark.parametrize("outputs", ["1", "2"])
+def test_file_holdout_matches_train(capsys, tmp_path, outputs):
+    """evaluate scores the same 20 % of a data file that train held out, for one or two outputs."""
+    data = tmp_path / "num.csv"
+    _binary_csv(data)
+    model = tmp_path / "m.npz"
+    code, out, err = run_bplab(capsys, "train", "--dataset", data, "--layers", f"3,8,{outputs}",
+                               "--epochs", "20", "--no-progress", "--json", "--save", model)
+    assert code == 0, err
+    trained = json.loads(out)
+    assert trained["test_samples"] == 20
+    code, out, err = run_bplab(capsys, "evaluate", model, "--dataset", data, "--json")
+    assert code == 0, err
+    evaluated = json.loads(out)
+    assert evaluated["samples"] == 20
+    assert evaluated["accuracy"] == trained["test_accuracy"]
+    code, out, _ = run_bplab(capsys, "evaluate", model, "--dataset", data, "--split", "train", "--json")
+    assert json.loads(out)["samples"] == 80

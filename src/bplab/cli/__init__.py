@@ -63,7 +63,8 @@ def main(argv=None):
         # The reader of standard output went away (for example `bplab ... | head`); point
         # stdout at /dev/null so the interpreter's final flush does not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        # 128 + SIGPIPE, the status a shell reports for a program stopped by a closed pipe.
+        return 141
     except (ValueError, TypeError, OSError, RuntimeError) as error:
         if args.debug:
             raise

@@ -2,8 +2,8 @@
 
 from bplab import metrics
 from bplab.cli import _common
-from bplab.cli._data import class_names, load_split, warn_if_scaled_twice
-from bplab.cli._model import load_with_preprocessing
+from bplab.cli._data import class_names, is_file, load_split, load_train_test, warn_if_scaled_twice
+from bplab.cli._model import class_list, load_with_preprocessing
 
 
 def add_parser(subparsers):
@@ -21,8 +21,14 @@ def add_parser(subparsers):
 
 def run(args):
     """Run ``bplab evaluate``."""
-    net, preprocessing, _ = load_with_preprocessing(args.model)
-    images, labels = load_split(args.dataset, args.data_dir, args.split)
+    net, preprocessing, header = load_with_preprocessing(args.model)
+    if is_file(args.dataset):
+        # The same 20 % hold-out as 'bplab train' on this file, drawn from the model's seed.
+        seed = (header.get("training") or {}).get("seed", 0)
+        split = load_train_test(args.dataset, args.data_dir, True, seed)
+        images, labels = split[:2] if args.split == "train" else split[2:]
+    else:
+        images, labels = load_split(args.dataset, args.data_dir, args.split)
     if images.shape[1] != net.layer_sizes[0]:
         raise ValueError(
             f"the model expects {net.layer_sizes[0]} input values per sample, but data set "
@@ -30,13 +36,14 @@ def run(args):
         )
     warn_if_scaled_twice(preprocessing, images, "evaluate")
     X = preprocessing.transform(images, dtype=net.dtype.name)
-    unknown = set(labels.tolist()) - set(net.classes_.tolist()) if net.classes_ is not None else set()
+    classes = class_list(net)
+    unknown = set(labels.tolist()) - set(classes.tolist())
     if unknown:
         raise ValueError(f"data set {args.dataset!r} has labels the model does not know: {sorted(unknown)}")
-    report = metrics.report(labels, net.predict(X), net.classes_)
+    report = metrics.report(labels, net.predict(X), classes)
     if args.json:
         _common.print_json({**report, "dataset": str(args.dataset), "split": args.split, "model": args.model})
     else:
         print(f"model {args.model} on {args.dataset} ({args.split} split)")
-        print(metrics.format_report(report, class_names(args.dataset, net.classes_)))
+        print(metrics.format_report(report, class_names(args.dataset, classes)))
     return 0

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 
 from bplab.cli import _common
-from bplab.cli._model import load_with_preprocessing
+from bplab.cli._model import class_list, load_with_preprocessing
 from bplab.data.images import load_digit_image
 
 
@@ -53,7 +53,7 @@ def run(args):
 
 
 def _classes(net):
-    return net.classes_.tolist() if net.classes_ is not None else list(range(net.layer_sizes[-1]))
+    return class_list(net).tolist()
 
 
 def _plain(value):

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from bplab import metrics
 from bplab.cli import _common
 from bplab.cli._data import class_names, load_train_test
+from bplab.cli._model import class_list
 from bplab.data.preprocess import Preprocessing
 from bplab.model_io import save_model
 from bplab.network import Network
@@ -138,7 +139,7 @@ def run(args):
             bar.close()
 
     predicted = net.predict(X_test)
-    report = metrics.report(test_labels, predicted, net.classes_)
+    report = metrics.report(test_labels, predicted, class_list(net))
     summary = {
         "test_accuracy": report["accuracy"],
         "test_samples": report["samples"],
@@ -163,7 +164,7 @@ def run(args):
         summary["model"] = args.save
     if args.plot_dir:
         summary["figures"] = _write_figures(args.plot_dir, net, result, report, test_images, test_labels,
-                                            predicted, class_names(args.dataset, net.classes_))
+                                            predicted, class_names(args.dataset, class_list(net)))
     if args.json:
         _common.print_json(summary)
     else:
