@@ -61,13 +61,7 @@ def plot_cost(history, path, title="Cost J per epoch"):
     if has_series(history, "val_J"):
         ax.plot(epochs, _series(history, "val_J"), "-s", markersize=3, label="validation J")
     _use_log_scale_if_wide(ax, _series(history, "J"))
-    ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("mean cost J")
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    return save_figure(figure, path)
+    return _finish_epoch_plot(figure, ax, "mean cost J", title, path)
 
 
 def plot_accuracy(history, path, title="Accuracy per epoch"):
@@ -89,13 +83,7 @@ def plot_accuracy(history, path, title="Accuracy per epoch"):
                                ("val_accuracy", "validation", "-s")):
         if has_series(history, key):
             ax.plot(epochs, _series(history, key, scale=100.0), marker, markersize=3, label=label)
-    ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("accuracy (%)")
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
-    ax.legend()
-    return save_figure(figure, path)
+    return _finish_epoch_plot(figure, ax, "accuracy (%)", title, path)
 
 
 def plot_deltas(history, path, title="Mean |\u03b4\u02e1| per layer (log scale)"):
@@ -128,13 +116,7 @@ def plot_deltas(history, path, title="Mean |\u03b4\u02e1| per layer (log scale)"
     for column in range(layers):
         ax.plot(epochs, deltas[:, column], "-o", markersize=3, label=f"layer l = {column + 2}")
     ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("mean |\u03b4\u02e1| over samples and units")
-    ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    return save_figure(figure, path)
+    return _finish_epoch_plot(figure, ax, "mean |\u03b4\u02e1| over samples and units", title, path)
 
 
 def plot_cost_comparison(runs, path, title="Cost J per epoch"):
@@ -169,13 +151,7 @@ def plot_cost_comparison(runs, path, title="Cost J per epoch"):
         all_values.append(values)
         ax.plot(_epochs(history), values, "-o", markersize=3, label=str(label))
     _use_log_scale_if_wide(ax, np.concatenate(all_values))
-    ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("mean cost J (training)")
-    ax.set_title(title)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    return save_figure(figure, path)
+    return _finish_epoch_plot(figure, ax, "mean cost J (training)", title, path)
 
 
 def _use_log_scale_if_wide(ax, values, ratio=100.0):
@@ -183,3 +159,14 @@ def _use_log_scale_if_wide(ax, values, ratio=100.0):
     finite = values[np.isfinite(values)]
     if finite.size and np.all(finite > 0) and finite.max() / finite.min() > ratio:
         ax.set_yscale("log")
+
+
+def _finish_epoch_plot(figure, ax, ylabel, title, path):
+    """Label an epoch-axis plot, add its grid and legend, and save it as PNG."""
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return save_figure(figure, path)
