@@ -1,7 +1,5 @@
 """End-to-end tests of ``bplab evaluate`` on a model trained on a slice of the bundled digits."""
 
-import contextlib
-import io
 import json
 import os
 import re
@@ -9,25 +7,18 @@ import re
 import numpy as np
 import pytest
 
-from bplab.cli import main
 from bplab.data.datasets import load_dataset
 from bplab.data.idx import write_idx
 
-
-def run_bplab(capsys, *argv):
-    """Run ``bplab ARGV`` in this process; return (exit status, stdout, stderr)."""
-    code = main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_helpers import run_bplab, run_quietly
 
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
     """Path of a 784-16-10 model trained for 3 epochs on 1000 digits."""
     path = tmp_path_factory.mktemp("evaluate") / "model.npz"
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        code = main(["train", "--layers", "784,16,10", "--limit", "1000", "--epochs", "3",
-                     "--no-progress", "--save", str(path)])
+    code = run_quietly("train", "--layers", "784,16,10", "--limit", "1000", "--epochs", "3",
+                       "--no-progress", "--save", path)
     assert code == 0
     return path
 

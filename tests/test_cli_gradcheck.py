@@ -7,12 +7,7 @@ import pytest
 
 from bplab.cli import main
 
-
-def run_bplab(capsys, *argv):
-    """Run ``bplab ARGV`` in this process; return (exit status, stdout, stderr)."""
-    code = main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_helpers import run_bplab
 
 
 @pytest.mark.parametrize(

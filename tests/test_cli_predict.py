@@ -1,7 +1,5 @@
 """End-to-end tests of ``bplab predict`` on digit images drawn with Pillow."""
 
-import contextlib
-import io
 import json
 import subprocess
 import sys
@@ -10,23 +8,15 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from bplab.cli import main
-
-
-def run_bplab(capsys, *argv):
-    """Run ``bplab ARGV`` in this process; return (exit status, stdout, stderr)."""
-    code = main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_helpers import run_bplab, run_quietly
 
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):
     """Path of a 784-64-10 model trained for 3 epochs on 3000 digits (0.8835 test accuracy with seed 0)."""
     path = tmp_path_factory.mktemp("predict") / "model.npz"
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        code = main(["train", "--layers", "784,64,10", "--limit", "3000", "--epochs", "3",
-                     "--no-progress", "--save", str(path)])
+    code = run_quietly("train", "--layers", "784,64,10", "--limit", "3000", "--epochs", "3",
+                       "--no-progress", "--save", path)
     assert code == 0
     return path
 
@@ -133,9 +123,8 @@ def test_non_image_model_rejected(capsys, images, tmp_path):
     table = tmp_path / "data.npz"
     rng = np.random.default_rng(0)
     np.savez(table, X=rng.random((40, 5)), y=np.arange(40) % 2)
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        assert main(["train", "--dataset", str(table), "--layers", "5,3,2", "--epochs", "1",
-                     "--no-progress", "--save", str(path)]) == 0
+    assert run_quietly("train", "--dataset", table, "--layers", "5,3,2", "--epochs", "1",
+                       "--no-progress", "--save", path) == 0
     code, _, err = run_bplab(capsys, "predict", path, images["one"])
     assert code == 1
     assert err == f"bplab predict: error: model {path} takes 5 inputs, not 28x28 = 784 pixel images\n"

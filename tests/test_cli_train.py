@@ -19,15 +19,10 @@ from bplab.cli import main
 from bplab.data.datasets import load_dataset
 from bplab.model_io import load_model
 
+from cli_helpers import run_bplab
+
 BPLAB = Path(sys.executable).with_name("bplab")
 SMALL = ["--layers", "784,8,10", "--limit", "200", "--epochs", "1", "--no-progress"]
-
-
-def run_bplab(capsys, *argv):
-    """Run ``bplab ARGV`` in this process; return (exit status, stdout, stderr)."""
-    code = main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def run_json(capsys, *argv):
