@@ -21,7 +21,8 @@ def measure_rows(X, Y, seed):
     """Return the training rows measured after each epoch: all of them, or a fixed subsample."""
     if len(X) <= MEASURE_SAMPLES:
         return X, Y
-    # A separate stream, so the subsample does not shift the epoch shuffles drawn from the seed.
+    # A separate stream, so that with an integer seed the subsample does not shift the epoch
+    # shuffles drawn from it.
     rng = np.random.default_rng(np.random.default_rng(seed).integers(2**63) + 1)
     index = np.sort(rng.choice(len(X), MEASURE_SAMPLES, replace=False))
     return X[index], Y[index]

@@ -204,7 +204,8 @@ def _prepare_data(net, X, Y, validation_data, validation_split, seed, settings):
                 f"validation_split={validation_split} of {len(X)} samples leaves "
                 f"{m_val} for validation and {len(X) - m_val} for training; each needs at least one"
             )
-        # A separate stream, so the split does not shift the epoch shuffles drawn from the seed.
+        # A separate stream, so that with an integer seed the split does not shift the epoch
+        # shuffles drawn from it.
         index = np.random.default_rng(np.random.default_rng(seed).integers(2**63)).permutation(len(X))
         X_val, Y_val = X[index[-m_val:]], Y[index[-m_val:]]
         X, Y = X[index[:-m_val]], Y[index[:-m_val]]
@@ -241,10 +242,7 @@ def _epoch_engine(name):
         if name == "fast":
             raise
         return []
-    run_epoch = getattr(fast, "run_epoch", None)
-    if run_epoch is None and name == "fast":
-        raise ImportError("bplab.fast provides no run_epoch engine")
-    return [run_epoch] if run_epoch else []
+    return [fast.run_epoch]
 
 
 def _run(net, data, settings, rng, callback, verbose):

@@ -27,10 +27,9 @@ def load_train_test(dataset, data_dir, progress, seed):
     A built-in set has its own two splits. A user's file has one, so a random 20 % of its rows
     (drawn from ``seed``) is held out as the test split.
     """
-    if not is_file(dataset):
-        images, labels = load_split(dataset, data_dir, "train", progress)
-        return (images, labels) + load_split(dataset, data_dir, "test", progress)
     images, labels = load_split(dataset, data_dir, "train", progress)
+    if not is_file(dataset):
+        return (images, labels) + load_split(dataset, data_dir, "test", progress)
     m_test = int(round(FILE_TEST_FRACTION * len(labels)))
     if m_test < 1 or m_test >= len(labels):
         raise ValueError(f"data file {dataset} has {len(labels)} samples; it needs at least 3 "

@@ -99,6 +99,7 @@ def add_parser(subparsers):
 
 def run(args):
     """Run ``bplab train``."""
+    _check_options(args)
     images, labels, test_images, test_labels = load_train_test(args.dataset, args.data_dir,
                                                                args.progress, args.seed)
     if args.limit is not None:
@@ -108,7 +109,6 @@ def run(args):
     X = preprocessing.fit_transform(images, dtype=args.dtype)
     X_test = preprocessing.transform(test_images, dtype=args.dtype)
     _check_layers(args.layers, X.shape[1], labels)
-    _check_options(args)
 
     net = Network(args.layers, args.activation, args.output_activation, args.cost, args.bias,
                   args.dtype, seed=args.seed)
@@ -139,7 +139,8 @@ def run(args):
             bar.close()
 
     predicted = net.predict(X_test)
-    report = metrics.report(test_labels, predicted, class_list(net))
+    classes = class_list(net)
+    report = metrics.report(test_labels, predicted, classes)
     summary = {
         "test_accuracy": report["accuracy"],
         "test_samples": report["samples"],
@@ -164,7 +165,7 @@ def run(args):
         summary["model"] = args.save
     if args.plot_dir:
         summary["figures"] = _write_figures(args.plot_dir, net, result, report, test_images, test_labels,
-                                            predicted, class_names(args.dataset, class_list(net)))
+                                            predicted, class_names(args.dataset, classes))
     if args.json:
         _common.print_json(summary)
     else:
