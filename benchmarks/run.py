@@ -13,7 +13,7 @@ after those epochs and the peak resident memory above the process's memory after
 Lower bounds: batch modes need 2 (2 sum_l n_l n_{l+1} + sum_{l>=2} n_l n_{l+1}) floating-point
 operations per sample (forward product, weight gradient, and the backward product above layer 2),
 timed at the best GEMM rate this machine reaches on the full-batch product. Online BP must also
-read and write every weight once per sample on one core; its bound is the larger of the FLOP
+read and write every weight once per sample on one core. So its bound is the larger of the FLOP
 bound and that traffic timed at the machine's single-core in-cache copy bandwidth.
 
 Run from the repository root (OpenBLAS reads OPENBLAS_CORETYPE at start, so unset it in the

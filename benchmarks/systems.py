@@ -43,7 +43,7 @@ def _sigmoid(z):
 
 
 def time_numpy(X, Y, init, batch_size, epochs, alpha, warmup):
-    """The textbook loop: columns are samples, np.outer and matrix products, no buffers."""
+    """Time the textbook loop: columns are samples, np.outer and matrix products, no buffers."""
     W1, b1, W2, b2 = (w.copy() for w in init)
     rng = np.random.default_rng(0)
     seconds = []

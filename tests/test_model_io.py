@@ -323,6 +323,6 @@ def test_saved_file_mode_follows_umask(tmp_path):
 
 
 def test_folder_as_model_path(tmp_path):
-    """Loading a folder says it is a folder, not that the model is missing."""
+    """Loading a folder reports a folder, not a missing model."""
     with pytest.raises(IsADirectoryError, match=r"is a folder; give the .npz file"):
         load_model(tmp_path)

@@ -451,7 +451,7 @@ def test_one_output_binary_labels(labels, classes):
 
 
 def test_one_output_three_labels_rejected():
-    """Three string labels cannot be separated by one output neuron; the message says so."""
+    """Three string labels cannot be separated by one output neuron, and the message states it."""
     net = bplab.Network([2, 3, 1], seed=0)
     with pytest.raises(ValueError, match=r"Y has 3 distinct labels but a network with one output neuron"):
         net.prepare(X4, ["a", "b", "c", "a"])

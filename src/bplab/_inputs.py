@@ -13,7 +13,7 @@ def as_samples(X, n, dtype, name="X"):
     TypeError
         If X is not numeric.
     ValueError
-        If X is empty, has the wrong number of columns, or holds NaN or infinite values.
+        If X is empty, has the wrong number of columns, or contains NaN or infinite values.
     """
     try:
         X = np.asarray(X)
@@ -50,7 +50,7 @@ def looks_like_labels(Y, n_L, single_sample, output_range=(-np.inf, np.inf)):
     """Tell class labels (one per sample) from target vectors (n_L values per sample)."""
     Y = np.asarray(Y)
     if n_L == 1:
-        # One output neuron: numbers its activation can reach are targets; strings, or two
+        # One output neuron: numbers its activation can reach are targets. Strings, or two
         # values out of its range (3/7 for a sigmoid), name the two classes of a binary problem.
         return is_binary_labels(Y, output_range)
     if Y.ndim == 0:

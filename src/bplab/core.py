@@ -9,7 +9,7 @@ Layout, used throughout the core:
 
 The functions work on a batch of m columns at once. Their loop-by-loop twins, written
 exactly as the lecture's component formulas, are in ``bplab.reference``; the tests show the
-two agree. Nothing here knows about training, data or files.
+two agree. This module does not depend on training, data or files.
 """
 
 import numpy as np

@@ -10,8 +10,8 @@ from bplab.costs import get_cost
 
 CHUNK = 8192
 # Training rows on which J and the accuracy are measured after each epoch. A larger training
-# set is measured on a fixed random subsample of this size, so that measuring costs a small
-# share of an epoch; validation data is always measured whole.
+# set is measured on a fixed random subsample of this size, so measuring costs a small share
+# of an epoch. Validation data is always measured whole.
 MEASURE_SAMPLES = 10000
 # Samples whose deltas are averaged for the per-layer mean |delta^l| curve.
 DELTA_SAMPLES = 1000

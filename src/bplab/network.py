@@ -2,7 +2,7 @@
 
 Per-layer lists are indexed as in the lecture: ``W[l]`` is W^l for l = 1..L-1, ``a[l]`` is
 a^l with ``a[1]`` the input, and index 0 is unused (None). Inside the network a batch is a
-matrix with one column per sample; the public methods take and return one row per sample and
+matrix with one column per sample. The public methods take and return one row per sample and
 transpose once, where data enters.
 """
 

@@ -1,6 +1,6 @@
 """bplab.train: repeat online, mini-batch or batch BP epochs until a stopping rule holds.
 
-The lecture's Step 5 says "return to Step 3 until each W^l converges". Here that is made
+The lecture's Step 5 reads "return to Step 3 until each W^l converges". Here that is made
 concrete by four rules, checked after every epoch in this order: the largest weight change in
 the epoch fell below ``tol``; J improved by less than ``cost_tol`` (relative); the validation
 cost has not improved for ``patience`` epochs; ``epochs`` were run.
@@ -27,8 +27,8 @@ class StopTraining(Exception):
 class DivergenceError(RuntimeError):
     """Training produced a NaN or infinite cost or weight.
 
-    The network keeps the weights of the last finite epoch; ``result`` holds the history
-    up to it.
+    The network keeps the weights of the last finite epoch, and ``result`` contains the
+    history up to it.
     """
 
     def __init__(self, message, result):
@@ -42,7 +42,7 @@ class TrainingInterrupted(UserWarning):
 
 @dataclass
 class TrainResult:
-    """What a call of ``train`` did.
+    """Result of one call of ``train``: the history and why training stopped.
 
     Attributes
     ----------
@@ -92,7 +92,7 @@ def train(net, X, Y, algorithm="online", batch_size=None, learning_rate=0.5, epo
     learning_rate : float, default 0.5
         alpha in w <- w - alpha dJ/dw; must be > 0.
     epochs : int, default 30
-        The most epochs to run.
+        Maximum number of epochs to run.
     momentum : float, default 0.0
         mu in [0, 1), see ``bplab.update``.
     l2 : float, default 0.0

@@ -59,7 +59,7 @@ def add_parser(subparsers):
                        help="epoch k uses alpha / (1 + D (k - 1)); 0 keeps alpha fixed "
                             f"(default: {DEFAULTS['learning_rate_decay']})")
     group.add_argument("--epochs", type=_common.positive_int, default=DEFAULTS["epochs"],
-                       help=f"the most epochs to run (default: {DEFAULTS['epochs']})")
+                       help=f"maximum number of epochs to run (default: {DEFAULTS['epochs']})")
     group.add_argument("--tol", type=_common.positive_float, default=None,
                        help="stop when no weight changes by more than this in an epoch")
     group.add_argument("--cost-tol", type=_common.positive_float, default=None,

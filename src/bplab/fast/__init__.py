@@ -6,9 +6,12 @@ different order of floating-point operations, so float64 weights after an epoch 
 reference to about 1e-12. The training loop calls ``run_epoch`` and falls back to the reference
 when it returns False.
 
-The engines support sigmoid, tanh, relu, leaky_relu and linear hidden layers; sigmoid, tanh,
-relu, leaky_relu, linear and softmax outputs; the quadratic and cross-entropy costs; biases on
-or off; momentum and L2 weight decay; float64 and float32.
+The engines support:
+
+- hidden layers: sigmoid, tanh, relu, leaky_relu and linear;
+- outputs: sigmoid, tanh, relu, leaky_relu, linear and softmax;
+- the quadratic and cross-entropy costs, with biases on or off;
+- momentum and L2 weight decay, in float64 and float32.
 """
 
 import os
