@@ -198,3 +198,16 @@ def test_file_holdout_matches_train(capsys, tmp_path, outputs):
     assert evaluated["accuracy"] == trained["test_accuracy"]
     code, out, _ = run_bplab(capsys, "evaluate", model, "--dataset", data, "--split", "train", "--json")
     assert json.loads(out)["samples"] == 80
+
+
+def test_plot_scores_file_holdout(capsys, tmp_path):
+    """bplab plot measures a data file's held-out 20 %, as train and evaluate do."""
+    data = tmp_path / "num.csv"
+    _binary_csv(data)
+    model = tmp_path / "m.npz"
+    code, _, err = run_bplab(capsys, "train", "--dataset", data, "--layers", "3,8,2",
+                             "--epochs", "5", "--no-progress", "--save", model)
+    assert code == 0, err
+    code, out, err = run_bplab(capsys, "plot", model, "--dataset", data, "--out", tmp_path / "figs")
+    assert code == 0, err
+    assert "% of 20" in out

@@ -472,3 +472,12 @@ def test_negative_seed_usage_error(capsys):
         main(["train", "--seed", "-1"])
     assert stop.value.code == 2
     assert "argument --seed: expected an integer >= 0; got '-1'" in capsys.readouterr().err
+
+
+def test_single_class_split_rejected(capsys, tmp_path):
+    """Training rows of a single class are rejected instead of suggesting n_L = 1."""
+    data = tmp_path / "one-class.csv"
+    data.write_text("".join(f"0,0.{k},0.5,0.5\n" for k in range(1, 6)))
+    code, _, err = run_bplab(capsys, "train", "--dataset", data, "--layers", "3,4,2", "--no-progress")
+    assert code == 1
+    assert "the training split has 4 samples of a single class" in err

@@ -269,6 +269,9 @@ class Network:
         With one output neuron, the class is 1 (the second of two labels) where a^L >= 0.5 and 0
         (the first label) elsewhere. 0.5 is the midpoint of the 0/1 targets such a network is
         trained on, whatever its output activation.
+
+        NOTE: the network does not record whether it was trained on classes or on real-valued
+        targets. For regression, read a^L with ``output`` instead of ``predict``.
         """
         out = self.output(X)
         if out.shape[1] == 1:

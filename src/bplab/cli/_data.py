@@ -39,6 +39,19 @@ def load_train_test(dataset, data_dir, progress, seed):
     return images[train], labels[train], images[test], labels[test]
 
 
+def load_model_split(dataset, data_dir, split, header, progress=True):
+    """Return (images, labels) of the split a saved model is measured on.
+
+    For a user's file this is the same random 20 % (or the other 80 %) that ``bplab train``
+    held out, drawn again from the seed stored in the model's header.
+    """
+    if not is_file(dataset):
+        return load_split(dataset, data_dir, split, progress)
+    seed = (header.get("training") or {}).get("seed", 0)
+    parts = load_train_test(dataset, data_dir, progress, seed)
+    return parts[:2] if split == "train" else parts[2:]
+
+
 def warn_if_scaled_twice(preprocessing, images, command):
     """Warn when data that looks already scaled to [0, 1] is about to be divided by 255 again."""
     if getattr(preprocessing, "scale", None) and images.dtype != np.uint8 and images.size and images.max() <= 1.0:

@@ -2,7 +2,7 @@
 
 from bplab import metrics
 from bplab.cli import _common
-from bplab.cli._data import class_names, is_file, load_split, load_train_test, warn_if_scaled_twice
+from bplab.cli._data import class_names, load_model_split, warn_if_scaled_twice
 from bplab.cli._model import class_list, load_with_preprocessing
 
 
@@ -22,13 +22,7 @@ def add_parser(subparsers):
 def run(args):
     """Run ``bplab evaluate``."""
     net, preprocessing, header = load_with_preprocessing(args.model)
-    if is_file(args.dataset):
-        # The same 20 % hold-out as 'bplab train' on this file, drawn from the model's seed.
-        seed = (header.get("training") or {}).get("seed", 0)
-        split = load_train_test(args.dataset, args.data_dir, True, seed)
-        images, labels = split[:2] if args.split == "train" else split[2:]
-    else:
-        images, labels = load_split(args.dataset, args.data_dir, args.split)
+    images, labels = load_model_split(args.dataset, args.data_dir, args.split, header)
     if images.shape[1] != net.layer_sizes[0]:
         raise ValueError(
             f"the model expects {net.layer_sizes[0]} input values per sample, but data set "

@@ -68,9 +68,10 @@ def _default_out_dir(model):
 
 def _classify_test_split(net, header, dataset, data_dir):
     """Return the keyword arguments of write_training_figures for the test split of dataset."""
-    from bplab.data.datasets import DATASETS, load_dataset
+    from bplab.cli._data import load_model_split
+    from bplab.data.datasets import DATASETS
 
-    images, true = load_dataset(dataset, data_dir=data_dir, split="test")
+    images, true = load_model_split(dataset, data_dir, "test", header)
     X = _preprocess(header, images)
     if X.shape[1] != net.layer_sizes[0]:
         raise ValueError(

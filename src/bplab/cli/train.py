@@ -175,11 +175,18 @@ def run(args):
 
 def _check_layers(layers, n_features, labels):
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        example = labels.ravel()[0] if labels.size else None
         raise ValueError(
             f"the data set's labels are {labels.dtype} of shape {labels.shape}, but training here "
-            "needs integer class labels of shape (m,); fit other targets with bplab.train in Python"
+            f"needs integer class labels of shape (m,) (the first label is {example!r}); "
+            "fit other targets with bplab.train in Python"
         )
     classes = len(set(labels.tolist()))
+    if classes < 2:
+        raise ValueError(
+            f"the training split has {len(labels)} samples of a single class; a classifier needs "
+            "at least two classes, so give more samples"
+        )
     if layers[0] != n_features:
         raise ValueError(
             f"--layers starts with n_1 = {layers[0]}, but the data has {n_features} input values "
