@@ -140,23 +140,88 @@ def test_full_batch_chunks_match_reference(monkeypatch, threads):
 def test_large_minibatch_matches_reference(monkeypatch, engine, batch_size, threads):
     """Mini-batches split among threads, with a short last batch."""
     monkeypatch.setattr(numpy_engine, "cpu_count", lambda: threads)
+    if engine == "numba":
+        from bplab.fast import numba_engine
+
+        monkeypatch.setattr(numba_engine, "thread_count", lambda: threads)
     net = bplab.Network([6, 5, 3], seed=7)
     X, Y, order = _data(net.layer_sizes, 150, "float64")
     reference, tested = _train_both(engine, net, X, Y, order, alpha=0.5, batch_size=batch_size)
     assert _max_relative_difference(reference, tested) < TOLERANCE_FLOAT64
 
 
-@pytest.mark.skipif("numba" not in fast.ENGINES, reason="numba is not installed")
-def test_numba_full_batch_chunks_match_reference(monkeypatch):
-    """The Numba batch kernel's chunked full batch sums to the reference's gradient."""
+needs_numba = pytest.mark.skipif("numba" not in fast.ENGINES, reason="numba is not installed")
+
+
+@needs_numba
+@pytest.mark.parametrize("threads", [1, 2, 3, 7])
+@pytest.mark.parametrize("batch_size, m", [(2, 9), (5, 23), (6, 6 * 4 + 1), (33, 100)])
+@pytest.mark.parametrize("momentum, l2", [(0.0, 0.0), (0.9, 0.0), (0.0, 0.01), (0.5, 0.01)])
+def test_parallel_kernel_splits_match_reference(monkeypatch, threads, batch_size, m, momentum, l2):
+    """Every way of sharing batches among threads, including parts with no rows or neurons.
+
+    With 7 threads, a batch of 2 leaves five parts without samples, and the 2 output neurons
+    leave five parts without weights. A last batch of one sample leaves all parts but one
+    without samples.
+    """
     from bplab.fast import numba_engine
 
-    monkeypatch.setattr(numba_engine, "CHUNK", 16)
-    monkeypatch.setattr(numpy_engine, "THREADED_BATCH", 10**9)
-    net = bplab.Network([6, 5, 3], seed=7)
-    X, Y, order = _data(net.layer_sizes, 70, "float64")
-    reference, tested = _train_both("numba", net, X, Y, order, alpha=0.5, batch_size=70)
+    monkeypatch.setattr(numba_engine, "thread_count", lambda: threads)
+    net = bplab.Network([9, 6, 4, 2], activation="sigmoid", seed=8)
+    X, Y, order = _data(net.layer_sizes, m, "float64", seed=2)
+    reference, tested = _train_both("numba", net, X, Y, order, alpha=0.3, batch_size=batch_size,
+                                    momentum=momentum, l2=l2)
+    assert np.abs(tested.W[1] - net.W[1]).max() > 1e-3
     assert _max_relative_difference(reference, tested) < TOLERANCE_FLOAT64
+
+
+@needs_numba
+@pytest.mark.parametrize("threads", [2, 3])
+@pytest.mark.parametrize("output, cost", [("softmax", "cross_entropy"), ("softmax", "quadratic"),
+                                          ("sigmoid", "quadratic")])
+def test_parallel_kernel_without_hidden_layer(monkeypatch, threads, output, cost):
+    """With no hidden layer, step 1 computes the outputs' z and softmax still gets whole rows."""
+    from bplab.fast import numba_engine
+
+    monkeypatch.setattr(numba_engine, "thread_count", lambda: threads)
+    net = bplab.Network([8, 5], output_activation=output, cost=cost, seed=11)
+    X, Y, order = _data(net.layer_sizes, 47, "float64", seed=3)
+    reference, tested = _train_both("numba", net, X, Y, order, alpha=0.5, batch_size=6)
+    assert np.abs(tested.W[1] - net.W[1]).max() > 1e-3
+    assert _max_relative_difference(reference, tested) < TOLERANCE_FLOAT64
+
+
+@needs_numba
+def test_parallel_kernel_float32_matches_reference():
+    """The parallel kernel calls sgemm for float32 networks and stays in float32."""
+    net = bplab.Network([12, 10, 5], activation="tanh", output_activation="softmax",
+                        cost="cross_entropy", dtype="float32", seed=9)
+    X, Y, order = _data(net.layer_sizes, 90, "float32")
+    reference, tested = _train_both("numba", net, X, Y, order, alpha=0.2, batch_size=20, momentum=0.9)
+    assert tested.W[1].dtype == np.float32
+    assert tested.b[2].dtype == np.float32
+    assert _max_relative_difference(reference, tested) < TOLERANCE_FLOAT32
+
+
+@needs_numba
+def test_parallel_kernel_runs_in_several_threads_at_once():
+    """Two Python threads training at once each get the result of training alone."""
+    import threading
+
+    net = bplab.Network([8, 7, 3], seed=10)
+    X, Y, order = _data(net.layer_sizes, 400, "float64")
+    expected = net.copy()
+    fast.ENGINES["numba"](expected, X, Y, order, 0.2, 10)
+    copies = [net.copy() for _ in range(4)]
+    workers = [threading.Thread(target=fast.ENGINES["numba"], args=(copy, X, Y, order, 0.2, 10))
+               for copy in copies]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    for copy in copies:
+        assert np.array_equal(copy.W[1], expected.W[1])
+        assert np.array_equal(copy.b[2], expected.b[2])
 
 
 def _unsupported_inputs():

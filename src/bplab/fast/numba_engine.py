@@ -1,4 +1,4 @@
-"""Numba epoch engine: online BP as one compiled loop, batch BP with BLAS products.
+"""Numba epoch engine: online BP as one compiled loop, mini-batch BP on all cores.
 
 Online BP spends its time streaming W^l through the core twice per sample, once for the
 forward product and once for the update. The online kernel fuses the two: sample t's update
@@ -6,17 +6,19 @@ of W^l, delta^{l+1} (a^l)^T, is applied row by row while the same rows compute s
 weighted input z^{l+1}. Every weight is still updated before sample t + 1 reads it, so the
 result is the lecture's online algorithm, with W^l read and written once per sample.
 
-Mini-batches smaller than ``numpy_engine.THREADED_BATCH`` are gathered into a preallocated
-block and multiplied by single-threaded BLAS through np.dot (Numba's np.dot needs SciPy), with
-the whole epoch in one compiled call. Larger batches and full batches run in the NumPy engine,
-which splits them among threads.
+Mini-batches of up to ``MAX_PARALLEL_BATCH`` samples run in ``numba_parallel``: the whole epoch
+is one compiled call that shares each batch among Numba's threads and calls SciPy's BLAS
+directly. Full batches and larger mini-batches run in the NumPy engine, which splits them into
+chunks; so does all batch BP when SciPy is missing.
 
 The kernels compile on first use for each dtype (5 to 15 seconds each on a 2-core machine)
 and are cached on disk afterwards.
 """
 
 import importlib.util
+import threading
 
+import numba
 import numpy as np
 from numba import njit
 from numba.typed import List
@@ -28,14 +30,18 @@ from bplab.fast._spec import epoch_spec
 
 # Reassociation lets LLVM vectorise the dot products; it changes only the order of the sums.
 FASTMATH = {"reassoc", "contract"}
-# Numba compiles np.dot to a BLAS call through SciPy; without SciPy, batch BP runs in NumPy.
+# The parallel kernel calls SciPy's BLAS; without SciPy, batch BP runs in NumPy.
 HAVE_SCIPY = importlib.util.find_spec("scipy") is not None
 if HAVE_SCIPY:
-    # Load SciPy's BLAS now, so that threadpool_limits finds it and can limit its threads.
-    import scipy.linalg.cython_blas  # noqa: F401
-# Samples per block when a batch is larger than this: big enough for BLAS to run near its
-# peak rate, small enough to keep the work arrays in a few megabytes.
-CHUNK = 1024
+    # Importing it loads SciPy's BLAS, so that threadpool_limits finds it and limits its threads.
+    from bplab.fast import _blas, numba_parallel
+# The parallel kernel's work arrays hold a whole batch, and one copy of its inputs per thread:
+# about 13 MB for 1,024 rows of a 784-input network on two threads. Larger batches go to the
+# NumPy engine, which works through them in chunks.
+MAX_PARALLEL_BATCH = 1024
+# Numba's workqueue threading layer aborts the process when two threads launch parallel
+# kernels at once, so callers in different threads take turns.
+_PARALLEL_LOCK = threading.Lock()
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -179,121 +185,46 @@ def online_epoch(X, Y, order, Ws, bs, vWs, vbs, hidden, output, cost, alpha, mu,
             _update_bias(bs[k], vbs[k], delta[k], alpha, mu, use_momentum)
 
 
-@njit(cache=True)
-def _activate_rows(A, rows, b, code, use_bias):
-    """Add the bias to the first ``rows`` rows of A and apply f to each row."""
-    for r in range(rows):
-        row = A[r]
-        if use_bias:
-            for i in range(row.shape[0]):
-                row[i] += b[i]
-        activate(row, code)
-
-
-@njit(cache=True)
-def _apply_update(W, G, V, alpha, mu, lam, mode):
-    """W <- W - alpha (G + lambda W), or the momentum rule, for a weight matrix or a bias."""
-    Wf = W.reshape(-1)
-    Gf = G.reshape(-1)
-    Vf = V.reshape(-1)
-    if mode == 0:
-        for j in range(Wf.shape[0]):
-            Wf[j] -= alpha * Gf[j]
-    elif mode == 1:
-        for j in range(Wf.shape[0]):
-            Wf[j] -= alpha * (Gf[j] + lam * Wf[j])
-    else:
-        for j in range(Wf.shape[0]):
-            v = mu * Vf[j] - alpha * (Gf[j] + lam * Wf[j])
-            Vf[j] = v
-            Wf[j] += v
-
-
-@njit(cache=True)
-def batch_epoch(X, Y, order, Ws, bs, vWs, vbs, hidden, output, cost, alpha, mu, lam,
-                use_bias, use_momentum, batch_size, mean, chunk):
-    """Run batch BP over X[order] in batches of ``batch_size``.
-
-    A batch of all m samples is taken in the stored order, because its summed gradient does
-    not depend on the order.
-    """
-    m = order.shape[0]
-    n_layers = len(Ws)
-    mode = _update_mode(use_momentum, lam)
-    rows = min(batch_size, chunk)
-    full = batch_size >= m
-    block = np.empty((rows, X.shape[1]), X.dtype)
-    A = [np.empty((rows, Ws[k].shape[0]), X.dtype) for k in range(n_layers)]
-    D = [np.empty((rows, Ws[k].shape[0]), X.dtype) for k in range(n_layers)]
-    G = [np.empty_like(W) for W in Ws]
-    work = [np.empty_like(W) for W in Ws]
-    Gb = [np.empty(W.shape[0], X.dtype) for W in Ws]
-
-    for start in range(0, m, batch_size):
-        stop = min(start + batch_size, m)
-        # The mean gradient divides by this batch's own size, so a short last batch counts fully.
-        scale = 1.0 / (stop - start) if mean else 1.0
-        for c0 in range(start, stop, rows):
-            c1 = min(c0 + rows, stop)
-            n = c1 - c0
-            if full:
-                a1 = X[c0:c1]
-            else:
-                for r in range(n):
-                    block[r] = X[order[c0 + r]]
-                a1 = block[:n]
-
-            # Forward pass: rows of Z^{l+1} = A^l (W^l)^T, shape (n, n_{l+1}).
-            for k in range(n_layers):
-                a_in = a1 if k == 0 else A[k - 1][:n]
-                np.dot(a_in, Ws[k].T, A[k][:n])
-                _activate_rows(A[k], n, bs[k], output if k == n_layers - 1 else hidden, use_bias)
-
-            # Output deltas, scaled by 1/batch size for the mean gradient, then bc. List
-            # lookups stay outside the element loops: each costs a reference count update.
-            top = n_layers - 1
-            A_top = A[top]
-            D_top = D[top]
-            for r in range(n):
-                y = Y[c0 + r] if full else Y[order[c0 + r]]
-                output_delta(A_top[r], y, D_top[r], output, cost)
-                for i in range(D_top.shape[1]):
-                    D_top[r, i] *= scale
-            for k in range(top, 0, -1):
-                D_below = D[k - 1]
-                A_below = A[k - 1]
-                np.dot(D[k][:n], Ws[k], D_below[:n])
-                for r in range(n):
-                    for j in range(D_below.shape[1]):
-                        D_below[r, j] *= f_prime(A_below[r, j], hidden)
-
-            # dJ/dW^l = sum over the samples of delta^{l+1} (a^l)^T = D^T A, accumulated per chunk.
-            for k in range(n_layers):
-                a_in = a1 if k == 0 else A[k - 1][:n]
-                target = G[k] if c0 == start else work[k]
-                np.dot(D[k][:n].T, a_in, target)
-                if c0 != start:
-                    G[k] += work[k]
-                if use_bias:
-                    gradient = Gb[k]
-                    deltas = D[k]
-                    if c0 == start:
-                        gradient[:] = 0.0
-                    for r in range(n):
-                        for i in range(gradient.shape[0]):
-                            gradient[i] += deltas[r, i]
-
-        for k in range(n_layers):
-            _apply_update(Ws[k], G[k], vWs[k], alpha, mu, lam, mode)
-            if use_bias:
-                _apply_update(bs[k], Gb[k], vbs[k], alpha, mu, lam - lam, mode)
-
-
 def _typed(arrays):
     typed = List()
     for array in arrays:
         typed.append(array)
     return typed
+
+
+# Bytes per cache line on x86-64 and most ARM cores; a larger line only brings back some false
+# sharing, never a wrong result.
+CACHE_LINE = 64
+
+
+def _aligned_rows(rows, width, dtype):
+    """Return an uninitialised (rows, w) array, w >= width, whose rows all start on a cache line."""
+    itemsize = np.dtype(dtype).itemsize
+    line = CACHE_LINE // itemsize
+    padded = -(-width // line) * line
+    raw = np.empty(rows * padded + line, dtype)
+    offset = (-raw.ctypes.data % CACHE_LINE) // itemsize
+    return raw[offset:offset + rows * padded].reshape(rows, padded)
+
+
+def thread_count():
+    """Return the number of threads the parallel kernel shares a batch among."""
+    return numba.get_num_threads()
+
+
+def _parallel_batch(X, Y, order, Ws, bs, vWs, vbs, spec, use_bias, use_momentum):
+    rows = spec.batch_size
+    parts = thread_count()
+    blocks = np.empty((parts, rows, X.shape[1]), X.dtype)
+    # Threads write to neighbouring columns of A^2 and neighbouring rows of every A and D, so
+    # rows start on cache lines and the split falls between lines (see numba_parallel).
+    A = _typed(_aligned_rows(rows, W.shape[0], X.dtype) for W in Ws)
+    D = _typed(_aligned_rows(rows, W.shape[0], X.dtype) for W in Ws)
+    with _PARALLEL_LOCK, threadpool_limits(limits=1, user_api="blas"):
+        numba_parallel.parallel_batch_epoch(
+            X, Y, order, Ws, bs, vWs, vbs, blocks, A, D, spec.hidden, spec.output, spec.cost,
+            spec.alpha, spec.momentum, spec.l2, use_bias, use_momentum, rows, spec.mean,
+            parts, CACHE_LINE // X.dtype.itemsize, _blas.gemm_function(X.dtype))
 
 
 def run_epoch(net, X, Y, order, learning_rate, batch_size, momentum=0.0, l2=0.0,
@@ -302,7 +233,8 @@ def run_epoch(net, X, Y, order, learning_rate, batch_size, momentum=0.0, l2=0.0,
     spec = epoch_spec(net, X, Y, order, learning_rate, batch_size, momentum, l2, velocity, batch_gradient)
     if spec is None:
         return False
-    if spec.batch_size > 1 and (spec.batch_size >= numpy_engine.THREADED_BATCH or not HAVE_SCIPY):
+    full_batch = spec.batch_size >= len(order)
+    if spec.batch_size > 1 and (full_batch or spec.batch_size > MAX_PARALLEL_BATCH or not HAVE_SCIPY):
         return numpy_engine.run_epoch(net, X, Y, order, learning_rate, batch_size, momentum, l2,
                                       velocity, batch_gradient)
     layers = range(1, net.L)
@@ -314,11 +246,9 @@ def run_epoch(net, X, Y, order, learning_rate, batch_size, momentum=0.0, l2=0.0,
     vWs = _typed(velocity[0][l] for l in layers) if use_momentum else Ws
     vbs = _typed(velocity[1][l] for l in layers) if use_momentum and use_bias else bs
     order = np.ascontiguousarray(order, dtype=np.int64)
-    common = (X, Y, order, Ws, bs, vWs, vbs, spec.hidden, spec.output, spec.cost,
-              spec.alpha, spec.momentum, spec.l2, use_bias, use_momentum)
     if spec.batch_size == 1:
-        online_epoch(*common)
+        online_epoch(X, Y, order, Ws, bs, vWs, vbs, spec.hidden, spec.output, spec.cost,
+                     spec.alpha, spec.momentum, spec.l2, use_bias, use_momentum)
     else:
-        with threadpool_limits(limits=1, user_api="blas"):
-            batch_epoch(*common, spec.batch_size, spec.mean, CHUNK)
+        _parallel_batch(X, Y, order, Ws, bs, vWs, vbs, spec, use_bias, use_momentum)
     return True

@@ -1,7 +1,7 @@
 """NumPy epoch engine: the reference's arithmetic with preallocated buffers and in-place updates.
 
-The engine runs where Numba is not installed, and the Numba engine hands it mini-batches of
-``THREADED_BATCH`` samples or more and full batches. It avoids the reference's per-step
+The engine runs where Numba is not installed, and the Numba engine hands it full batches and
+mini-batches too large for its own parallel kernel. It avoids the reference's per-step
 temporaries: every product writes into a buffer made once per epoch (``out=``), and W^l is
 updated in place. BLAS runs on one thread. Instead, a full batch, or a mini-batch of
 THREADED_BATCH samples or more, is split into parts that one Python thread per CPU processes
