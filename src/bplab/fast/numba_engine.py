@@ -218,7 +218,7 @@ def _parallel_batch(X, Y, order, Ws, bs, vWs, vbs, spec, use_bias, use_momentum)
     blocks = np.empty((parts, rows, X.shape[1]), X.dtype)
     # Threads write to neighbouring columns of A^2 and neighbouring rows of every A and D, so
     # rows start on cache lines and the split falls between lines (see numba_parallel).
-    A = _typed(_aligned_rows(rows, W.shape[0], X.dtype) for W in Ws)
+    A = _typed(_aligned_rows(rows, W.shape[0], X.dtype) for W in [*Ws, Ws[0]])
     D = _typed(_aligned_rows(rows, W.shape[0], X.dtype) for W in Ws)
     with _PARALLEL_LOCK, threadpool_limits(limits=1, user_api="blas"):
         numba_parallel.parallel_batch_epoch(

@@ -12,8 +12,10 @@ does all the work on its rows of W^1, by far the largest matrix. Per batch:
 3. by neurons: each thread updates its rows of every W^l in place with one BLAS call,
    W^l <- W^l - alpha (D^{l+1})^T A^l, where A^1 is its own gathered block.
 
-Each step starts after every thread has finished the one before, so every delta is computed
-with the weights from before the update, as the lecture's batch algorithm requires. No
+Each step starts after every thread has finished the one before, except that a thread goes
+on from step 3 to the next batch's step 1 at once, since that needs only its own rows of W^1.
+So every delta is computed with the weights from before the update, as the lecture's batch
+algorithm requires. No
 thread keeps a gradient of its own, so there are no gradients to add up, and the update
 costs no pass over W beyond the product itself (two with momentum).
 
@@ -155,9 +157,12 @@ def _rows_step(part, parts, n, start, Y, order, A, D, Ws, bs, hidden, output, co
 
 
 @njit(cache=True)
-def _update_step(part, parts, n, blocks, A, D, Ws, bs, vWs, vbs, alpha, mu, lam, use_bias,
+def _update_step(part, parts, n, blocks, A, first, D, Ws, bs, vWs, vbs, alpha, mu, lam, use_bias,
                  use_momentum, line, fn):
-    """Update this part's rows of every W^l and b^l with the batch's summed gradient."""
+    """Update this part's rows of every W^l and b^l with the batch's summed gradient.
+
+    The batch's activations of layer 2 are A[first], those of layer l > 2 are A[l - 2].
+    """
     for k in range(len(Ws)):
         W = Ws[k]
         n_out, n_in = W.shape
@@ -165,7 +170,12 @@ def _update_step(part, parts, n, blocks, A, D, Ws, bs, vWs, vbs, alpha, mu, lam,
         if i1 == i0:
             continue
         # W^1's rows split as in step 1, so this part gathered the block it reads.
-        a_in = blocks[part] if k == 0 else A[k - 1]
+        if k == 0:
+            a_in = blocks[part]
+        elif k == 1:
+            a_in = A[first]
+        else:
+            a_in = A[k - 1]
         lda = a_in.shape[1]
         d = D[k]
         ldd = d.shape[1]
@@ -206,21 +216,33 @@ def parallel_batch_epoch(X, Y, order, Ws, bs, vWs, vbs, blocks, A, D, hidden, ou
 
     blocks (parts x batch_size x n_1) contains each part's copy of the gathered batch. A and D
     (lists of batch_size x n_{l+1} arrays, or wider) contain the activations and deltas of
-    layers 2 to L. Threads split neurons only at multiples of ``line`` entries, so with rows
+    layers 2 to L; A has one more array shaped like A[0]. Threads split neurons only at multiples of ``line`` entries, so with rows
     that start on cache lines of ``line`` entries no two threads write to one cache line.
     ``fn`` is the gemm function pointer for X's dtype.
     """
     m = order.shape[0]
+    # Step 3 of a batch and step 1 of the next share one parallel loop: a thread's step 1 reads
+    # only its own rows of W^1, which its own step 3 has just updated. Step 3 still reads the
+    # previous batch's layer-2 activations while step 1 writes the next ones, so A[0] and
+    # A[spare] take turns.
+    spare = len(Ws)
+    previous = 0
     for start in range(0, m, batch_size):
         n = min(batch_size, m - start)
         # The mean gradient divides by this batch's own size, so a short last batch counts fully.
         scale = 1.0 / n if mean else 1.0
+        if previous:
+            A[0], A[spare] = A[spare], A[0]
         for part in prange(parts):
+            if previous:
+                _update_step(part, parts, previous, blocks, A, spare, D, Ws, bs, vWs, vbs, alpha,
+                             mu, lam, use_bias, use_momentum, line, fn)
             _first_layer_step(part, parts, n, start, X, order, blocks, A, Ws, bs, use_bias, line,
                               fn)
         for part in prange(parts):
             _rows_step(part, parts, n, start, Y, order, A, D, Ws, bs, hidden, output, cost,
                        use_bias, scale, fn)
-        for part in prange(parts):
-            _update_step(part, parts, n, blocks, A, D, Ws, bs, vWs, vbs, alpha, mu, lam,
-                         use_bias, use_momentum, line, fn)
+        previous = n
+    for part in prange(parts):
+        _update_step(part, parts, previous, blocks, A, 0, D, Ws, bs, vWs, vbs, alpha, mu, lam,
+                     use_bias, use_momentum, line, fn)
