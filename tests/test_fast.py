@@ -1,5 +1,7 @@
 """The fast epoch engines against the reference engines of bplab.online and bplab.batch."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -189,6 +191,27 @@ def test_parallel_kernel_without_hidden_layer(monkeypatch, threads, output, cost
     reference, tested = _train_both("numba", net, X, Y, order, alpha=0.5, batch_size=6)
     assert np.abs(tested.W[1] - net.W[1]).max() > 1e-3
     assert _max_relative_difference(reference, tested) < TOLERANCE_FLOAT64
+
+
+@needs_numba
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_parallel_kernel_in_forked_child():
+    """A child forked after a parallel epoch still trains mini-batches, to the reference's weights."""
+    net = bplab.Network([8, 7, 3], seed=12)
+    X, Y, order = _data(net.layer_sizes, 60, "float64")
+    assert fast.ENGINES["numba"](net.copy(), X, Y, order, 0.2, 10) is True
+    pid = os.fork()
+    if pid == 0:
+        # The child reports through its exit status and never returns into pytest.
+        status = 3
+        try:
+            reference, tested = _train_both("numba", net, X, Y, order, alpha=0.2, batch_size=10)
+            status = 0 if _max_relative_difference(reference, tested) < TOLERANCE_FLOAT64 else 1
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status), f"the child was killed by signal {os.WTERMSIG(status)}"
+    assert os.WEXITSTATUS(status) == 0
 
 
 @needs_numba

@@ -16,6 +16,7 @@ and are cached on disk afterwards.
 """
 
 import importlib.util
+import os
 import threading
 
 import numba
@@ -42,6 +43,10 @@ MAX_PARALLEL_BATCH = 1024
 # Numba's workqueue threading layer aborts the process when two threads launch parallel
 # kernels at once, so callers in different threads take turns.
 _PARALLEL_LOCK = threading.Lock()
+# GNU OpenMP, behind Numba's "omp" threading layer, cannot run parallel code in a process forked
+# after it started its threads: Numba terminates such a child. So a forked child trains its
+# mini-batches in the NumPy engine. This is the id of the process that started the threads.
+_parallel_pid = None
 
 
 @njit(cache=True, fastmath=FASTMATH)
@@ -212,7 +217,15 @@ def thread_count():
     return numba.get_num_threads()
 
 
+def _forked_after_parallel():
+    """Return True in a process forked after its parent ran the parallel kernel on OpenMP."""
+    if _parallel_pid is None or _parallel_pid == os.getpid():
+        return False
+    return numba.threading_layer() == "omp"
+
+
 def _parallel_batch(X, Y, order, Ws, bs, vWs, vbs, spec, use_bias, use_momentum):
+    global _parallel_pid
     rows = spec.batch_size
     parts = thread_count()
     blocks = np.empty((parts, rows, X.shape[1]), X.dtype)
@@ -221,6 +234,7 @@ def _parallel_batch(X, Y, order, Ws, bs, vWs, vbs, spec, use_bias, use_momentum)
     A = _typed(_aligned_rows(rows, W.shape[0], X.dtype) for W in [*Ws, Ws[0]])
     D = _typed(_aligned_rows(rows, W.shape[0], X.dtype) for W in Ws)
     with _PARALLEL_LOCK, threadpool_limits(limits=1, user_api="blas"):
+        _parallel_pid = os.getpid()
         numba_parallel.parallel_batch_epoch(
             X, Y, order, Ws, bs, vWs, vbs, blocks, A, D, spec.hidden, spec.output, spec.cost,
             spec.alpha, spec.momentum, spec.l2, use_bias, use_momentum, rows, spec.mean,
@@ -234,7 +248,8 @@ def run_epoch(net, X, Y, order, learning_rate, batch_size, momentum=0.0, l2=0.0,
     if spec is None:
         return False
     full_batch = spec.batch_size >= len(order)
-    if spec.batch_size > 1 and (full_batch or spec.batch_size > MAX_PARALLEL_BATCH or not HAVE_SCIPY):
+    too_large = full_batch or spec.batch_size > MAX_PARALLEL_BATCH
+    if spec.batch_size > 1 and (too_large or not HAVE_SCIPY or _forked_after_parallel()):
         return numpy_engine.run_epoch(net, X, Y, order, learning_rate, batch_size, momentum, l2,
                                       velocity, batch_gradient)
     layers = range(1, net.L)
