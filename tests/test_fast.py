@@ -194,6 +194,75 @@ def test_parallel_kernel_without_hidden_layer(monkeypatch, threads, output, cost
 
 
 @needs_numba
+@pytest.mark.parametrize("batch_size", [1, 4, 10])
+def test_numba_segments_match_reference(monkeypatch, batch_size):
+    """An epoch cut into compiled calls of a few batches each gives the reference's weights."""
+    from bplab.fast import numba_engine
+
+    monkeypatch.setattr(numba_engine, "SEGMENT", 9)
+    net = bplab.Network([6, 5, 3], seed=13)
+    X, Y, order = _data(net.layer_sizes, 53, "float64")
+    reference, tested = _train_both("numba", net, X, Y, order, alpha=0.3, batch_size=batch_size,
+                                    momentum=0.5)
+    assert _max_relative_difference(reference, tested) < TOLERANCE_FLOAT64
+
+
+@needs_numba
+def test_parallel_kernel_same_on_one_thread(monkeypatch):
+    """Running the parts on one thread, as under load, gives bitwise the same weights."""
+    from bplab.fast import numba_engine
+
+    monkeypatch.setattr(numba_engine, "SEGMENT", 20)
+    net = bplab.Network([9, 8, 4], seed=14)
+    X, Y, order = _data(net.layer_sizes, 90, "float64")
+    results = []
+    for threads in (None, 1):
+        monkeypatch.setattr(numba_engine._ThreadChooser, "choose",
+                            lambda self, all_threads, fixed=threads: fixed or all_threads)
+        tested = net.copy()
+        assert numba_engine.run_epoch(tested, X, Y, order, 0.3, 10) is True
+        results.append(tested)
+    assert np.abs(results[0].W[1] - net.W[1]).max() > 1e-3
+    assert np.array_equal(results[0].W[1], results[1].W[1])
+    assert np.array_equal(results[0].b[2], results[1].b[2])
+
+
+def test_thread_chooser_follows_the_faster_way():
+    """The chooser measures both ways, keeps the faster, and measures again after a slowdown."""
+    from bplab.fast.numba_engine import _ThreadChooser
+
+    chooser = _ThreadChooser()
+
+    def run(expected, seconds):
+        assert chooser.choose(2) == expected
+        chooser.record(expected, seconds)
+
+    # The first segment after each switch is not measured.
+    run(2, 9.0)
+    run(2, 1.0)
+    run(1, 9.0)
+    run(1, 1.7)
+    run(2, 1.0)
+    run(2, 1.1)
+    # Another program takes a core: all threads slow down by more than half, still below one
+    # thread's last time, so one thread is measured again and turns out faster.
+    run(2, 1.6)
+    run(1, 9.0)
+    run(1, 1.2)
+    run(1, 1.2)
+    # On one thread, all threads are measured again every PROBE_EVERY segments.
+    choices = []
+    while 2 not in choices:
+        choices.append(chooser.choose(2))
+        chooser.record(choices[-1], 9.0 if choices[-1] == 2 else 1.2)
+    assert len(choices) <= _ThreadChooser.PROBE_EVERY
+    # The other program has stopped: all threads are faster again and stay chosen.
+    run(2, 1.0)
+    run(2, 1.0)
+    run(2, 1.0)
+
+
+@needs_numba
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_parallel_kernel_in_forked_child():
     """A child forked after a parallel epoch still trains mini-batches, to the reference's weights."""

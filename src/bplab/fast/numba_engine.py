@@ -18,6 +18,7 @@ and are cached on disk afterwards.
 import importlib.util
 import os
 import threading
+import time
 
 import numba
 import numpy as np
@@ -40,6 +41,9 @@ if HAVE_SCIPY:
 # about 13 MB for 1,024 rows of a 784-input network on two threads. Larger batches go to the
 # NumPy engine, which works through them in chunks.
 MAX_PARALLEL_BATCH = 1024
+# Python handles a Ctrl-C only between compiled calls, so an epoch runs as calls over segments
+# of about this many samples (whole batches), each a fraction of a second.
+SEGMENT = 8192
 # Numba's workqueue threading layer aborts the process when two threads launch parallel
 # kernels at once, so callers in different threads take turns.
 _PARALLEL_LOCK = threading.Lock()
@@ -213,8 +217,62 @@ def _aligned_rows(rows, width, dtype):
 
 
 def thread_count():
-    """Return the number of threads the parallel kernel shares a batch among."""
+    """Return the number of parts the parallel kernel shares a batch among."""
     return numba.get_num_threads()
+
+
+class _ThreadChooser:
+    """Choose, segment by segment, whether the parallel kernel's parts run on all threads or one.
+
+    The parts stay the same, so the result does not depend on the choice. The threads wait for
+    each other twice per batch, so when another program keeps a core busy, one thread running
+    all parts in turn can be faster. The chooser times segments (seconds per sample) both ways
+    and keeps the faster. It measures the other way again when the chosen one slows down by
+    half, and every PROBE_EVERY segments while on one thread.
+    """
+
+    PROBE_EVERY = 8
+    SLOWDOWN = 1.5
+
+    def __init__(self):
+        self.last = {}
+        self.best = {}
+        self.previous = None
+        self.target = None
+        self.since_probe = 0
+
+    def choose(self, threads):
+        for way in (threads, 1):
+            if way not in self.last:
+                return way
+        if self.target is not None:
+            return self.target
+        current = min(self.last, key=self.last.get)
+        self.since_probe += 1
+        slowed = self.last[current] > self.SLOWDOWN * self.best[current]
+        if slowed or (current == 1 and self.since_probe >= self.PROBE_EVERY):
+            self.since_probe = 0
+            # The slowed time becomes the reference, so one slowdown triggers one probe.
+            self.best[current] = self.last[current]
+            self.target = 1 if current == threads else threads
+            return self.target
+        return current
+
+    def record(self, threads, seconds_per_sample):
+        switched = threads != self.previous
+        self.previous = threads
+        if switched:
+            # The first segment after a switch also pays for waking threads and filling caches
+            # (and, in a new process, for loading the compiled kernel), so it does not count.
+            return
+        self.last[threads] = seconds_per_sample
+        self.best[threads] = min(self.best.get(threads, seconds_per_sample), seconds_per_sample)
+        if threads == self.target:
+            self.target = None
+
+
+# One chooser per network shape, batch size and dtype, kept across epochs.
+_CHOOSERS = {}
 
 
 def _forked_after_parallel():
@@ -222,6 +280,13 @@ def _forked_after_parallel():
     if _parallel_pid is None or _parallel_pid == os.getpid():
         return False
     return numba.threading_layer() == "omp"
+
+
+def _segments(order, batch_size):
+    """Yield consecutive parts of ``order`` of about SEGMENT samples, cut between batches."""
+    step = max(1, SEGMENT // batch_size) * batch_size
+    for start in range(0, len(order), step):
+        yield order[start:start + step]
 
 
 def _parallel_batch(X, Y, order, Ws, bs, vWs, vbs, spec, use_bias, use_momentum):
@@ -235,10 +300,21 @@ def _parallel_batch(X, Y, order, Ws, bs, vWs, vbs, spec, use_bias, use_momentum)
     D = _typed(_aligned_rows(rows, W.shape[0], X.dtype) for W in Ws)
     with _PARALLEL_LOCK, threadpool_limits(limits=1, user_api="blas"):
         _parallel_pid = os.getpid()
-        numba_parallel.parallel_batch_epoch(
-            X, Y, order, Ws, bs, vWs, vbs, blocks, A, D, spec.hidden, spec.output, spec.cost,
-            spec.alpha, spec.momentum, spec.l2, use_bias, use_momentum, rows, spec.mean,
-            parts, CACHE_LINE // X.dtype.itemsize, _blas.gemm_function(X.dtype))
+        key = (tuple(W.shape for W in Ws), rows, X.dtype.str)
+        chooser = _CHOOSERS.setdefault(key, _ThreadChooser())
+        all_threads = numba.get_num_threads()
+        try:
+            for segment in _segments(order, rows):
+                threads = chooser.choose(all_threads) if parts > 1 else all_threads
+                numba.set_num_threads(threads)
+                start = time.perf_counter()
+                numba_parallel.parallel_batch_epoch(
+                    X, Y, segment, Ws, bs, vWs, vbs, blocks, A, D, spec.hidden, spec.output,
+                    spec.cost, spec.alpha, spec.momentum, spec.l2, use_bias, use_momentum, rows,
+                    spec.mean, parts, CACHE_LINE // X.dtype.itemsize, _blas.gemm_function(X.dtype))
+                chooser.record(threads, (time.perf_counter() - start) / len(segment))
+        finally:
+            numba.set_num_threads(all_threads)
 
 
 def run_epoch(net, X, Y, order, learning_rate, batch_size, momentum=0.0, l2=0.0,
@@ -262,8 +338,9 @@ def run_epoch(net, X, Y, order, learning_rate, batch_size, momentum=0.0, l2=0.0,
     vbs = _typed(velocity[1][l] for l in layers) if use_momentum and use_bias else bs
     order = np.ascontiguousarray(order, dtype=np.int64)
     if spec.batch_size == 1:
-        online_epoch(X, Y, order, Ws, bs, vWs, vbs, spec.hidden, spec.output, spec.cost,
-                     spec.alpha, spec.momentum, spec.l2, use_bias, use_momentum)
+        for segment in _segments(order, 1):
+            online_epoch(X, Y, segment, Ws, bs, vWs, vbs, spec.hidden, spec.output, spec.cost,
+                         spec.alpha, spec.momentum, spec.l2, use_bias, use_momentum)
     else:
         _parallel_batch(X, Y, order, Ws, bs, vWs, vbs, spec, use_bias, use_momentum)
     return True
