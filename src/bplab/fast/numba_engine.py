@@ -6,10 +6,11 @@ of W^l, delta^{l+1} (a^l)^T, is applied row by row while the same rows compute s
 weighted input z^{l+1}. Every weight is still updated before sample t + 1 reads it, so the
 result is the lecture's online algorithm, with W^l read and written once per sample.
 
-Mini-batches of up to ``MAX_PARALLEL_BATCH`` samples run in ``numba_parallel``: the whole epoch
-is one compiled call that shares each batch among Numba's threads and calls SciPy's BLAS
-directly. Full batches and larger mini-batches run in the NumPy engine, which splits them into
-chunks; so does all batch BP when SciPy is missing.
+Mini-batches of up to ``MAX_PARALLEL_BATCH`` samples run in ``numba_parallel``, which shares
+each batch among Numba's threads and calls SciPy's BLAS directly. Full batches and larger
+mini-batches run in the NumPy engine, which splits them into chunks; so does all batch BP when
+SciPy is missing. Both kernels run an epoch as one compiled call per segment of about SEGMENT
+samples, so that Python can act on a Ctrl-C between segments.
 
 The kernels compile on first use for each dtype (5 to 15 seconds each on a 2-core machine)
 and are cached on disk afterwards.
