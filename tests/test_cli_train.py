@@ -481,3 +481,12 @@ def test_single_class_split_rejected(capsys, tmp_path):
     code, _, err = run_bplab(capsys, "train", "--dataset", data, "--layers", "3,4,2", "--no-progress")
     assert code == 1
     assert "the training split has 4 samples of a single class" in err
+
+
+def test_final_cost_format_switches_to_scientific():
+    """A diverging but finite J prints in scientific notation, not as hundreds of digits."""
+    from bplab.cli.train import _format_cost
+
+    assert _format_cost(0.153384) == "0.153384"
+    assert _format_cost(1.0443389e230) == "1.044339e+230"
+    assert _format_cost(-2.5e7) == "-2.500000e+07"

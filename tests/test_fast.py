@@ -347,6 +347,19 @@ def test_engine_variable_rejects_unknown(monkeypatch):
         fast.engine_name()
 
 
+def test_engine_variable_hint_only_without_numba(monkeypatch):
+    """The install hint appears only when Numba is missing."""
+    monkeypatch.setenv(fast.ENGINE_VARIABLE, "fortran")
+    monkeypatch.setattr(fast, "ENGINES", {"numpy": fast.ENGINES["numpy"]})
+    with pytest.raises(ValueError, match=r"pip install 'bplab\[fast\]'"):
+        fast.engine_name()
+    monkeypatch.setattr(fast, "ENGINES", {"numpy": None, "numba": None})
+    with pytest.raises(ValueError) as error:
+        fast.engine_name()
+    assert "pip install" not in str(error.value)
+    assert "unset it to choose automatically" in str(error.value)
+
+
 def test_engine_variable_selects_numpy(monkeypatch):
     """BPLAB_FAST_ENGINE=numpy forces the NumPy engine."""
     monkeypatch.setenv(fast.ENGINE_VARIABLE, "numpy")

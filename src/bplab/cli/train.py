@@ -234,12 +234,17 @@ def _step_rule(args):
 
 
 def _progress_text(record):
-    text = f"J={record['J']:.4f}"
+    text = f"J={record['J']:.4f}" if abs(record["J"]) < 1e6 else f"J={record['J']:.4e}"
     if record["train_accuracy"] is not None:
         text += f" acc={record['train_accuracy']:.4f}"
     if record["val_accuracy"] is not None:
         text += f" val={record['val_accuracy']:.4f}"
     return text
+
+
+def _format_cost(J):
+    """Format J with six decimals, or in scientific notation once it is too large for that."""
+    return f"{J:.6f}" if abs(J) < 1e6 else f"{J:.6e}"
 
 
 def _summary_text(summary, args):
@@ -248,7 +253,7 @@ def _summary_text(summary, args):
         f"algorithm      {args.algorithm} BP, {_step_rule(args)}",
         f"test accuracy  {summary['test_accuracy']:.4f} on {summary['test_samples']:,} held-out samples",
         f"epochs         {summary['epochs']} (stopped by: {summary['stopped_by']})",
-        f"final J        {summary['final_J']:.6f}" if summary["final_J"] is not None else "final J        -",
+        f"final J        {_format_cost(summary['final_J'])}" if summary["final_J"] is not None else "final J        -",
         f"seconds        {summary['seconds']:.1f}",
     ]
     if "model" in summary:

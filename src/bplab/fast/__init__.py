@@ -41,9 +41,10 @@ def engine_name():
     chosen = os.environ.get(ENGINE_VARIABLE, "")
     if chosen:
         if chosen not in ENGINES:
+            hint = "" if "numba" in ENGINES else " (numba needs the fast extra: pip install 'bplab[fast]')"
             raise ValueError(
                 f"{ENGINE_VARIABLE}={chosen!r} is not an available engine; expected one of: "
-                f"{', '.join(ENGINES)} (numba needs: pip install 'bplab[fast]')"
+                f"{', '.join(ENGINES)}{hint}, or unset it to choose automatically"
             )
         return chosen
     return "numba" if "numba" in ENGINES else "numpy"
