@@ -207,6 +207,29 @@ def test_numba_segments_match_reference(monkeypatch, batch_size):
     assert _max_relative_difference(reference, tested) < TOLERANCE_FLOAT64
 
 
+def test_thread_chooser_backs_off_when_probes_lose():
+    """Each probe of all threads that loses doubles the wait before the next one."""
+    from bplab.fast.numba_engine import _ThreadChooser
+
+    chooser = _ThreadChooser()
+    for threads, seconds in [(2, 9.0), (2, 5.0), (1, 9.0), (1, 1.0)]:
+        assert chooser.choose(2) == threads
+        chooser.record(threads, seconds)
+    gaps = []
+    for _ in range(3):
+        segments = 0
+        while chooser.choose(2) == 1:
+            chooser.record(1, 1.0)
+            segments += 1
+        gaps.append(segments)
+        # The probe: its first segment is not measured, the second loses to one thread.
+        chooser.record(2, 5.0)
+        assert chooser.choose(2) == 2
+        chooser.record(2, 5.0)
+    assert gaps[1] > gaps[0]
+    assert gaps[2] > gaps[1]
+
+
 @needs_numba
 def test_parallel_kernel_same_on_one_thread(monkeypatch):
     """Running the parts on one thread, as under load, gives bitwise the same weights."""

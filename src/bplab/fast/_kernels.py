@@ -45,42 +45,62 @@ def f_prime(a, code):
 
 
 @njit(cache=True)
-def activate(a, code):
-    """Replace the weighted inputs z in ``a`` by f(z), in place; softmax normalises the vector."""
-    n = a.shape[0]
+def activate_row(A, r, n, code):
+    """Replace the weighted inputs z in A[r, :n] by f(z), in place; softmax normalises the row.
+
+    Kernels that share A among threads index it like this instead of taking a row view,
+    because each view writes to the reference count of the shared array.
+    """
     if code == SOFTMAX:
-        top = a[0]
+        top = A[r, 0]
         for i in range(1, n):
-            if a[i] > top:
-                top = a[i]
+            if A[r, i] > top:
+                top = A[r, i]
         total = 0.0
         for i in range(n):
-            e = np.exp(a[i] - top)
-            a[i] = e
+            e = np.exp(A[r, i] - top)
+            A[r, i] = e
             total += e
         for i in range(n):
-            a[i] = a[i] / total
+            A[r, i] = A[r, i] / total
     elif code != LINEAR:
         for i in range(n):
-            a[i] = f(a[i], code)
+            A[r, i] = f(A[r, i], code)
 
 
 @njit(cache=True)
-def output_delta(a, y, delta, output, cost):
-    """Write delta^L = dJ/dz^L of one sample into ``delta``."""
-    n = a.shape[0]
+def output_delta_row(A, r, n, Y, sample, D, output, cost, scale):
+    """Write delta^L = dJ/dz^L of row r of A, times ``scale``, into row r of D.
+
+    The row has n outputs and its target is Y[sample].
+    """
     if cost == CROSS_ENTROPY:
         # Cross-entropy with sigmoid or softmax outputs: delta^L = a^L - y.
         for i in range(n):
-            delta[i] = a[i] - y[i]
+            D[r, i] = (A[r, i] - Y[sample, i]) * scale
     elif output == SOFTMAX:
         # Quadratic cost through the softmax Jacobian: delta_i = a_i (e_i - sum_j e_j a_j).
         s = 0.0
         for j in range(n):
-            s += (a[j] - y[j]) * a[j]
+            s += (A[r, j] - Y[sample, j]) * A[r, j]
         for i in range(n):
-            delta[i] = a[i] * ((a[i] - y[i]) - s)
+            D[r, i] = A[r, i] * ((A[r, i] - Y[sample, i]) - s) * scale
     else:
         # Quadratic cost: delta^L = (a^L - y) f'(z^L).
         for i in range(n):
-            delta[i] = (a[i] - y[i]) * f_prime(a[i], output)
+            D[r, i] = (A[r, i] - Y[sample, i]) * f_prime(A[r, i], output) * scale
+
+
+@njit(cache=True)
+def activate(a, code):
+    """Replace the weighted inputs z in the vector ``a`` by f(z), in place."""
+    n = a.shape[0]
+    activate_row(a.reshape(1, n), 0, n, code)
+
+
+@njit(cache=True)
+def output_delta(a, y, delta, output, cost):
+    """Write delta^L = dJ/dz^L of one sample into the vector ``delta``."""
+    n = a.shape[0]
+    output_delta_row(a.reshape(1, n), 0, n, y.reshape(1, n), 0, delta.reshape(1, n), output, cost,
+                     1.0)

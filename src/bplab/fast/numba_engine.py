@@ -229,10 +229,13 @@ class _ThreadChooser:
     each other twice per batch, so when another program keeps a core busy, one thread running
     all parts in turn can be faster. The chooser times segments (seconds per sample) both ways
     and keeps the faster. It measures the other way again when the chosen one slows down by
-    half, and every PROBE_EVERY segments while on one thread.
+    half, and while on one thread every ``probe_every`` segments. That interval starts at
+    PROBE_EVERY and doubles, up to MAX_PROBE_EVERY, each time all threads lose again, because
+    on a crowded machine each such measurement costs far more than it can win.
     """
 
     PROBE_EVERY = 8
+    MAX_PROBE_EVERY = 256
     SLOWDOWN = 1.5
 
     def __init__(self):
@@ -241,6 +244,7 @@ class _ThreadChooser:
         self.previous = None
         self.target = None
         self.since_probe = 0
+        self.probe_every = self.PROBE_EVERY
 
     def choose(self, threads):
         for way in (threads, 1):
@@ -251,7 +255,7 @@ class _ThreadChooser:
         current = min(self.last, key=self.last.get)
         self.since_probe += 1
         slowed = self.last[current] > self.SLOWDOWN * self.best[current]
-        if slowed or (current == 1 and self.since_probe >= self.PROBE_EVERY):
+        if slowed or (current == 1 and self.since_probe >= self.probe_every):
             self.since_probe = 0
             # The slowed time becomes the reference, so one slowdown triggers one probe.
             self.best[current] = self.last[current]
@@ -270,6 +274,10 @@ class _ThreadChooser:
         self.best[threads] = min(self.best.get(threads, seconds_per_sample), seconds_per_sample)
         if threads == self.target:
             self.target = None
+            if threads > 1 and self.last[1] <= seconds_per_sample:
+                self.probe_every = min(2 * self.probe_every, self.MAX_PROBE_EVERY)
+            elif threads > 1:
+                self.probe_every = self.PROBE_EVERY
 
 
 # One chooser per network shape, batch size and dtype, kept across epochs.

@@ -22,12 +22,10 @@ costs no pass over W beyond the product itself (two with momentum).
 BLAS runs on one thread inside each of Numba's threads; the caller limits it.
 """
 
-import numpy as np
 from numba import njit, prange
 
 from bplab.fast._blas import gemm
-from bplab.fast._kernels import f, f_prime
-from bplab.fast._spec import CROSS_ENTROPY, LINEAR, SOFTMAX
+from bplab.fast._kernels import activate_row, f_prime, output_delta_row
 
 
 @njit(cache=True)
@@ -43,53 +41,9 @@ def _share_lines(part, parts, total, line):
     u0, u1 = _share(part, parts, units)
     return min(u0 * line, total), min(u1 * line, total)
 
-# The row helpers below index 2-D arrays instead of taking row views, because each view
-# writes to the reference count of an array that all threads share.
-
-
-@njit(cache=True)
-def _activate_row(A, r, n, b, use_bias, code):
-    """Add the bias to the first n entries of row r of A and replace their z by a = f(z)."""
-    if use_bias:
-        for i in range(n):
-            A[r, i] += b[i]
-    if code == SOFTMAX:
-        top = A[r, 0]
-        for i in range(1, n):
-            top = max(top, A[r, i])
-        total = A[r, 0] - A[r, 0]
-        for i in range(n):
-            e = np.exp(A[r, i] - top)
-            A[r, i] = e
-            total += e
-        for i in range(n):
-            A[r, i] /= total
-    elif code != LINEAR:
-        for i in range(n):
-            A[r, i] = f(A[r, i], code)
-
-
-@njit(cache=True)
-def _output_delta_row(A, r, n, Y, sample, D, output, cost, scale):
-    """Write delta^L of row r (n outputs), times ``scale``, into row r of D; its target is Y[sample]."""
-    if cost == CROSS_ENTROPY:
-        for i in range(n):
-            D[r, i] = (A[r, i] - Y[sample, i]) * scale
-    elif output == SOFTMAX:
-        # Quadratic cost through the softmax Jacobian: delta_i = a_i (e_i - sum_j e_j a_j).
-        s = A[r, 0] - A[r, 0]
-        for j in range(n):
-            s += (A[r, j] - Y[sample, j]) * A[r, j]
-        for i in range(n):
-            D[r, i] = A[r, i] * ((A[r, i] - Y[sample, i]) - s) * scale
-    else:
-        for i in range(n):
-            D[r, i] = (A[r, i] - Y[sample, i]) * f_prime(A[r, i], output) * scale
-
-
 @njit(cache=True)
 def _first_layer_step(part, parts, n, start, X, order, blocks, A, Ws, bs, use_bias, line, fn):
-    """Gather the batch into this part's block and compute its columns of Z^2 = A^1 (W^1)^T + b^1."""
+    """Gather the batch into this part's block and compute its columns of A^1 (W^1)^T + b^1."""
     W = Ws[0]
     n_out, n_in = W.shape
     i0, i1 = _share_lines(part, parts, n_out, line)
@@ -123,7 +77,7 @@ def _rows_step(part, parts, n, start, Y, order, A, D, Ws, bs, hidden, output, co
     a_first = A[0]
     n_first = Ws[0].shape[0]
     for r in range(r0, r1):
-        _activate_row(a_first, r, n_first, bs[0], False, output if top == 0 else hidden)
+        activate_row(a_first, r, n_first, output if top == 0 else hidden)
     for k in range(1, top + 1):
         W = Ws[k]
         n_out, n_in = W.shape
@@ -135,14 +89,17 @@ def _rows_step(part, parts, n, start, Y, order, A, D, Ws, bs, hidden, output, co
         code = output if k == top else hidden
         b = bs[k]
         for r in range(r0, r1):
-            _activate_row(a_out, r, n_out, b, use_bias, code)
+            if use_bias:
+                for i in range(n_out):
+                    a_out[r, i] += b[i]
+            activate_row(a_out, r, n_out, code)
 
     # delta^L of each sample, scaled by 1/n for the mean gradient, then bc down to layer 2.
     a_top = A[top]
     d_top = D[top]
     n_top = Ws[top].shape[0]
     for r in range(r0, r1):
-        _output_delta_row(a_top, r, n_top, Y, order[start + r], d_top, output, cost, scale)
+        output_delta_row(a_top, r, n_top, Y, order[start + r], d_top, output, cost, scale)
     for k in range(top, 0, -1):
         W = Ws[k]
         n_out, n_in = W.shape
@@ -216,8 +173,9 @@ def parallel_batch_epoch(X, Y, order, Ws, bs, vWs, vbs, blocks, A, D, hidden, ou
 
     blocks (parts x batch_size x n_1) contains each part's copy of the gathered batch. A and D
     (lists of batch_size x n_{l+1} arrays, or wider) contain the activations and deltas of
-    layers 2 to L; A has one more array shaped like A[0]. Threads split neurons only at multiples of ``line`` entries, so with rows
-    that start on cache lines of ``line`` entries no two threads write to one cache line.
+    layers 2 to L, and A has one more array shaped like A[0]. Threads split neurons only at
+    multiples of ``line`` entries, so with rows that start on cache lines of ``line`` entries
+    no two threads write to one cache line.
     ``fn`` is the gemm function pointer for X's dtype.
     """
     m = order.shape[0]
