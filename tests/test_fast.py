@@ -199,7 +199,8 @@ def test_numba_segments_match_reference(monkeypatch, batch_size):
     """An epoch cut into compiled calls of a few batches each gives the reference's weights."""
     from bplab.fast import numba_engine
 
-    monkeypatch.setattr(numba_engine, "SEGMENT", 9)
+    # 9 samples of the network's 45 weights per segment.
+    monkeypatch.setattr(numba_engine, "SEGMENT_WORK", 9 * 45)
     net = bplab.Network([6, 5, 3], seed=13)
     X, Y, order = _data(net.layer_sizes, 53, "float64")
     reference, tested = _train_both("numba", net, X, Y, order, alpha=0.3, batch_size=batch_size,
@@ -235,7 +236,8 @@ def test_parallel_kernel_same_on_one_thread(monkeypatch):
     """Running the parts on one thread, as under load, gives bitwise the same weights."""
     from bplab.fast import numba_engine
 
-    monkeypatch.setattr(numba_engine, "SEGMENT", 20)
+    # 20 samples of the network's 104 weights per segment.
+    monkeypatch.setattr(numba_engine, "SEGMENT_WORK", 20 * 104)
     net = bplab.Network([9, 8, 4], seed=14)
     X, Y, order = _data(net.layer_sizes, 90, "float64")
     results = []

@@ -9,8 +9,8 @@ result is the lecture's online algorithm, with W^l read and written once per sam
 Mini-batches of up to ``MAX_PARALLEL_BATCH`` samples run in ``numba_parallel``, which shares
 each batch among Numba's threads and calls SciPy's BLAS directly. Full batches and larger
 mini-batches run in the NumPy engine, which splits them into chunks; so does all batch BP when
-SciPy is missing. Both kernels run an epoch as one compiled call per segment of about SEGMENT
-samples, so that Python can act on a Ctrl-C between segments.
+SciPy is missing. Both kernels run an epoch as compiled calls over segments of about
+SEGMENT_WORK weight updates, so that Python can act on a Ctrl-C between segments.
 
 The kernels compile on first use for each dtype (5 to 15 seconds each on a 2-core machine)
 and are cached on disk afterwards.
@@ -43,8 +43,9 @@ if HAVE_SCIPY:
 # NumPy engine, which works through them in chunks.
 MAX_PARALLEL_BATCH = 1024
 # Python handles a Ctrl-C only between compiled calls, so an epoch runs as calls over segments
-# of about this many samples (whole batches), each a fraction of a second.
-SEGMENT = 8192
+# of whole batches with about this many samples x weights: 6,300 samples of 784-100-10 (about
+# 0.1 s of online BP on the machine in docs/benchmarks.md), fewer samples of larger networks.
+SEGMENT_WORK = 5e8
 # Numba's workqueue threading layer aborts the process when two threads launch parallel
 # kernels at once, so callers in different threads take turns.
 _PARALLEL_LOCK = threading.Lock()
@@ -291,9 +292,13 @@ def _forked_after_parallel():
     return numba.threading_layer() == "omp"
 
 
-def _segments(order, batch_size):
-    """Yield consecutive parts of ``order`` of about SEGMENT samples, cut between batches."""
-    step = max(1, SEGMENT // batch_size) * batch_size
+def _segments(order, batch_size, Ws):
+    """Yield consecutive parts of ``order`` of about SEGMENT_WORK samples x weights.
+
+    Each part ends between batches, so the batches are those of the whole epoch.
+    """
+    weights = sum(W.size for W in Ws)
+    step = max(1, int(SEGMENT_WORK / weights) // batch_size) * batch_size
     for start in range(0, len(order), step):
         yield order[start:start + step]
 
@@ -313,7 +318,7 @@ def _parallel_batch(X, Y, order, Ws, bs, vWs, vbs, spec, use_bias, use_momentum)
         chooser = _CHOOSERS.setdefault(key, _ThreadChooser())
         all_threads = numba.get_num_threads()
         try:
-            for segment in _segments(order, rows):
+            for segment in _segments(order, rows, Ws):
                 threads = chooser.choose(all_threads) if parts > 1 else all_threads
                 numba.set_num_threads(threads)
                 start = time.perf_counter()
@@ -347,7 +352,7 @@ def run_epoch(net, X, Y, order, learning_rate, batch_size, momentum=0.0, l2=0.0,
     vbs = _typed(velocity[1][l] for l in layers) if use_momentum and use_bias else bs
     order = np.ascontiguousarray(order, dtype=np.int64)
     if spec.batch_size == 1:
-        for segment in _segments(order, 1):
+        for segment in _segments(order, 1, Ws):
             online_epoch(X, Y, segment, Ws, bs, vWs, vbs, spec.hidden, spec.output, spec.cost,
                          spec.alpha, spec.momentum, spec.l2, use_bias, use_momentum)
     else:
